@@ -1,0 +1,446 @@
+"""AIEngine: the six phases of every AI job (the seed's engine.py).
+
+The seed's ``AIEngine.execute`` ran INIT -> PREP -> AI_CALL -> PARSE -> SAVE -> DONE in one
+Celery task. Here each phase is a function that takes the small job state
+(``task_id``, ``account_id``, ``function_name`` and, for item phases, ``item``) and returns it;
+everything large (payload, prompts, answers, parsed results) lives in DynamoDB. The Step
+Functions state machine calls one Lambda per phase (``statemachine/engine.asl.json``);
+``run_sync`` calls the same functions in order in one process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.ai import credits as credit_rules
+from shared.ai.ai_core import AICore
+from shared.ai.base import BaseAIFunction
+from shared.ai.registry import get_function_instance
+from shared.ai.settings import canonical_name, get_model_config
+from shared.ai.tracker import ProgressTracker, StepTracker, phase_percent
+from shared.config import get_settings
+from shared.db.base import bind_models, iso_now, utcnow
+from shared.db.models import Account, AITaskLog, Job, JobItem
+from shared.db.repo import get_account
+from shared.errors import (
+    AIProviderTransient,
+    AIResponseInvalid,
+    EngineError,
+    InputInvalid,
+    ItemFailed,
+    NotFound,
+)
+
+log = logging.getLogger(__name__)
+
+State = dict[str, Any]
+ERROR_MESSAGE_LIMIT = 1000
+
+
+@dataclass
+class JobContext:
+    """What every phase needs, loaded from DynamoDB by the job state."""
+
+    state: State
+    account: Account
+    job: Job
+    fn: BaseAIFunction
+    progress: ProgressTracker
+
+    @property
+    def job_ref(self) -> str:
+        return f"{self.account.account_id}#{self.job.task_id}"
+
+
+def _base_state(state: State) -> State:
+    return {k: state[k] for k in ("task_id", "account_id", "function_name")}
+
+
+def load_context(state: State) -> JobContext:
+    missing = [k for k in ("task_id", "account_id", "function_name") if not state.get(k)]
+    if missing:
+        raise InputInvalid(f"job state lacks {', '.join(missing)}")
+    bind_models()
+    account = get_account(state["account_id"])
+    if account is None:
+        raise NotFound(f"account {state['account_id']} not found")
+    try:
+        job = Job.get(state["account_id"], state["task_id"])
+    except Job.DoesNotExist:
+        raise NotFound(f"job {state['task_id']} not found") from None
+    fn = get_function_instance(job.function_name)
+    return JobContext(state, account, job, fn, ProgressTracker(account.account_id, job.task_id))
+
+
+def create_job(account_id: str, function_name: str, payload: dict[str, Any], mode: str = "async") -> Job:
+    """A new pending job; the caller starts it (Step Functions or ``run_sync``)."""
+    bind_models()
+    name = canonical_name(function_name)
+    get_function_instance(name)  # unknown functions fail here, before anything is stored
+    job = Job(
+        account_id,
+        str(uuid.uuid4()),
+        function_name=name,
+        payload=payload,
+        mode=mode,
+        status="pending",
+        phase="QUEUED",
+        progress=0,
+        message="Queued",
+    )
+    job.save()
+    return job
+
+
+def job_state(job: Job) -> State:
+    return {"task_id": job.task_id, "account_id": job.account_id, "function_name": job.function_name}
+
+
+# ---------------------------------------------------------------- phases
+def run_init(state: State) -> State:
+    """INIT (0-10%): validate the payload against the account's data."""
+    ctx = load_context(state)
+    now = iso_now()
+    ctx.job.update(
+        actions=[Job.status.set("running"), Job.started_at.set(now), Job.phase.set("INIT")],
+        condition=Job.status.is_in("pending", "running"),
+    )
+    validation = ctx.fn.validate(dict(ctx.job.payload or {}), ctx.account)
+    if not validation.get("valid"):
+        raise InputInvalid(validation.get("error") or "invalid input")
+    ctx.progress.update("INIT", phase_percent("INIT"), ctx.fn.init_message(ctx.job.payload, validation))
+    return _base_state(state)
+
+
+def run_prep(state: State) -> State:
+    """PREP (10-25%): load the data and build one prompt per item."""
+    ctx = load_context(state)
+    payload = dict(ctx.job.payload or {})
+    data = ctx.fn.prepare(payload, ctx.account)
+    items = ctx.fn.split_items(data)
+    if not items:
+        raise InputInvalid("nothing to process: the request selected no records")
+    override = payload.get("prompt_override") or None
+    records = []
+    for position, (key, item_data) in enumerate(items):
+        prompt = ctx.fn.build_prompt(item_data, ctx.account, override)
+        records.append(JobItem(ctx.job_ref, key, position=position, data=item_data, prompt=prompt))
+    with JobItem.batch_write() as batch:
+        for record in records:
+            batch.save(record)
+    ctx.job.update(actions=[Job.items_total.set(len(records))])
+    ctx.progress.update("PREP", phase_percent("PREP"), ctx.fn.prep_message(data))
+    return {**_base_state(state), "items": [key for key, _ in items]}
+
+
+def _load_item(ctx: JobContext) -> JobItem:
+    key = ctx.state.get("item")
+    if not key:
+        raise InputInvalid("item phase called without an item")
+    try:
+        return JobItem.get(ctx.job_ref, str(key))
+    except JobItem.DoesNotExist:
+        raise NotFound(f"job item {key} not found") from None
+
+
+def _fraction(ctx: JobContext, item: JobItem) -> float:
+    total = max(int(ctx.job.items_total or 1), 1)
+    return (int(item.position or 0) + 1) / total
+
+
+def run_ai_call(state: State) -> State:
+    """AI_CALL (25-70%): send the item's prompt to the model, keep the answer and its usage."""
+    ctx = load_context(state)
+    item = _load_item(ctx)
+    out = {**_base_state(state), "item": item.item}
+    if item.status in ("ai_done", "parsed", "saved"):
+        return out  # a retried state: the answer is already stored
+    message = ctx.fn.ai_call_message()
+    ctx.progress.update("AI_CALL", phase_percent("AI_CALL", 0), message)
+    payload = dict(ctx.job.payload or {})
+    config = get_model_config(ctx.fn.get_name(), ctx.account.account_id, ctx.fn.get_model() or payload.get("model"))
+    steps = StepTracker()
+    item_data = item.data or {}
+    result = AICore(ctx.account.account_id).run_ai_request(
+        item.prompt or "",
+        config,
+        ctx.fn.get_name(),
+        offline_answer=lambda: ctx.fn.offline_answer(item_data),
+        step_tracker=steps,
+    )
+    item.update(
+        actions=[
+            JobItem.response.set({"content": result.content, "refusal": result.extra.get("refusal")}),
+            JobItem.status.set("ai_done"),
+            JobItem.model.set(result.model),
+            JobItem.finish_reason.set(result.finish_reason or "stop"),
+            JobItem.input_tokens.set(result.input_tokens),
+            JobItem.output_tokens.set(result.output_tokens),
+            JobItem.cost.set(result.cost),
+            JobItem.offline.set(result.offline),
+            JobItem.request_steps.set(steps.request_steps),
+            JobItem.response_steps.set(steps.response_steps),
+            JobItem.updated_at.set(iso_now()),
+        ]
+    )
+    ctx.job.update(
+        actions=[
+            Job.input_tokens.add(result.input_tokens),
+            Job.output_tokens.add(result.output_tokens),
+            Job.cost.add(result.cost),
+            Job.model.set(result.model),
+            Job.offline.set(result.offline),
+        ]
+    )
+    if result.extra.get("refusal"):
+        raise AIResponseInvalid(f"the model refused: {str(result.extra['refusal'])[:300]}")
+    if result.finish_reason == "length":
+        raise AIResponseInvalid(
+            f"the answer was cut off at the token limit (max_tokens={config.max_tokens}); nothing was saved"
+        )
+    ctx.progress.update("AI_CALL", phase_percent("AI_CALL", _fraction(ctx, item)), message)
+    return out
+
+
+def run_parse(state: State) -> State:
+    """PARSE (70-85%): turn the answer into structured data."""
+    ctx = load_context(state)
+    item = _load_item(ctx)
+    out = {**_base_state(state), "item": item.item}
+    if item.status in ("parsed", "saved"):
+        return out
+    if item.status != "ai_done":
+        raise InputInvalid(f"item {item.item} has no answer to parse (status {item.status})")
+    content = (item.response or {}).get("content") or ""
+    parsed = ctx.fn.parse_response(content, StepTracker())
+    item.update(actions=[JobItem.parsed.set(parsed), JobItem.status.set("parsed"), JobItem.updated_at.set(iso_now())])
+    ctx.progress.update("PARSE", phase_percent("PARSE", _fraction(ctx, item)), ctx.fn.parse_message(parsed))
+    return out
+
+
+def run_save(state: State) -> State:
+    """SAVE (85-98%): persist the parsed answer and charge credits once."""
+    ctx = load_context(state)
+    item = _load_item(ctx)
+    out = {**_base_state(state), "item": item.item}
+    if item.status == "saved":
+        return out
+    if item.status != "parsed":
+        raise InputInvalid(f"item {item.item} has nothing parsed to save (status {item.status})")
+    parsed = item.parsed
+    ctx.progress.update("SAVE", phase_percent("SAVE", 0), ctx.fn.save_message(parsed))
+    result = ctx.fn.save_output(parsed, item.data or {}, ctx.account, ctx.progress, StepTracker())
+    credits = credit_rules.credits_for(ctx.fn.get_name(), item.data or {}, result)
+    charged = credit_rules.charge(
+        ctx.account.account_id, ctx.job.task_id, item.item, ctx.fn.get_name(), credits, float(item.cost or 0)
+    )
+    item.update(actions=[JobItem.result.set(result), JobItem.status.set("saved"), JobItem.updated_at.set(iso_now())])
+    actions = [Job.items_done.add(1)]
+    if charged:
+        actions.append(Job.credits.add(credits))
+    ctx.job.update(actions=actions)
+    ctx.progress.update("SAVE", phase_percent("SAVE", _fraction(ctx, item)), ctx.fn.save_message(parsed))
+    return out
+
+
+def _items(ctx: JobContext) -> list[JobItem]:
+    return sorted(JobItem.query(ctx.job_ref), key=lambda i: int(i.position or 0))
+
+
+def run_done(state: State) -> State:
+    """DONE (98-100%): aggregate the items, complete the job, write the AITaskLog."""
+    ctx = load_context(state)
+    items = _items(ctx)
+    saved = [i for i in items if i.status == "saved"]
+    failed = [i for i in items if i.status == "failed"]
+    if not saved:
+        first = failed[0].error if failed else "no item was saved"
+        raise ItemFailed(f"all {len(items)} item(s) failed; first error: {first}")
+    result = ctx.fn.aggregate([dict(i.result or {}) for i in saved])
+    result = {"success": True, "task_id": ctx.job.task_id, **result}
+    result["items"] = {
+        "total": len(items),
+        "succeeded": len(saved),
+        "failed": len(failed),
+        "failures": [{"item": i.item, "error": i.error, "error_type": i.error_type} for i in failed],
+    }
+    if any(i.offline for i in items):
+        result["offline"] = True
+    message = ctx.fn.done_message(result)
+    result["message"] = message
+    now = iso_now()
+    ctx.job.update(
+        actions=[
+            Job.status.set("completed"),
+            Job.result.set(result),
+            Job.finished_at.set(now),
+            Job.updated_at.set(now),
+        ]
+    )
+    ctx.progress.update("DONE", 100, message)
+    _write_task_log(ctx, items, status="success", phase="DONE", message=message, result=result)
+    return {**_base_state(state), "status": "completed"}
+
+
+# ---------------------------------------------------------------- failures
+def error_payload(exc: BaseException) -> dict[str, str]:
+    """The ``{"Error", "Cause"}`` shape Step Functions gives a Catch, built from an exception."""
+    cause = json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)})
+    return {"Error": type(exc).__name__, "Cause": cause}
+
+
+def describe_error(error: dict[str, Any] | None) -> tuple[str, str]:
+    """(error type, readable message) from a Catch's ``{"Error", "Cause"}``."""
+    error = error or {}
+    name = str(error.get("Error") or "UnknownError")
+    cause = error.get("Cause")
+    message = ""
+    if isinstance(cause, str) and cause:
+        try:
+            decoded = json.loads(cause)
+            message = str(decoded.get("errorMessage") or "") if isinstance(decoded, dict) else cause
+        except ValueError:
+            message = cause
+    if name == "States.Timeout" and not message:
+        message = "the phase timed out"
+    return name, (message or name)[:ERROR_MESSAGE_LIMIT]
+
+
+def handle_item_failure(state: State) -> State:
+    """Record one failed item; tell the state machine whether the other items go on."""
+    ctx = load_context(state)
+    item = _load_item(ctx)
+    error_type, message = describe_error(state.get("error"))
+    if item.status != "failed":
+        item.update(
+            actions=[
+                JobItem.status.set("failed"),
+                JobItem.error.set(message),
+                JobItem.error_type.set(error_type),
+                JobItem.updated_at.set(iso_now()),
+            ]
+        )
+        ctx.job.update(actions=[Job.items_failed.add(1)])
+        ctx.fn.on_item_failed(item.item, message, ctx.account)
+    log.warning("item failed", extra={"task_id": ctx.job.task_id, "item": item.item, "error": message})
+    return {**_base_state(state), "item": item.item, "isolated": ctx.fn.isolate_item_failures}
+
+
+def handle_error(state: State) -> State:
+    """The seed's ``_handle_error``: record the error, mark the job failed, write the AITaskLog."""
+    ctx = load_context(state)
+    error_type, message = describe_error(state.get("error"))
+    items = _items(ctx)
+    if error_type == "ItemFailed":
+        failed = next((i for i in items if i.status == "failed"), None)
+        if failed is not None and failed.error and failed.error not in message:
+            error_type, message = failed.error_type or error_type, failed.error
+    phase = ctx.job.phase if ctx.job.phase not in ("QUEUED", None) else "INIT"
+    now = iso_now()
+    result = {"success": False, "task_id": ctx.job.task_id, "error": message, "error_type": error_type}
+    ctx.job.update(
+        actions=[
+            Job.status.set("failed"),
+            Job.error.set(message),
+            Job.error_type.set(error_type),
+            Job.message.set(f"Failed during {phase}: {message}"),
+            Job.result.set(result),
+            Job.finished_at.set(now),
+            Job.updated_at.set(now),
+        ]
+    )
+    _write_task_log(ctx, items, status="error", phase=phase, message=message, result=result, error=message)
+    log.error("job failed", extra={"task_id": ctx.job.task_id, "phase": phase, "error_type": error_type})
+    return {**_base_state(state), "status": "failed", "error": message}
+
+
+def _write_task_log(
+    ctx: JobContext,
+    items: list[JobItem],
+    status: str,
+    phase: str,
+    message: str,
+    result: dict[str, Any] | None,
+    error: str | None = None,
+) -> None:
+    job = Job.get(ctx.account.account_id, ctx.job.task_id)  # fresh totals
+    started = _parse_time(job.started_at or job.created_at)
+    duration = max((utcnow() - started).total_seconds(), 0.0) if started else 0.0
+    request_steps: list[dict[str, Any]] = []
+    response_steps: list[dict[str, Any]] = []
+    for item in items:
+        request_steps.extend({**s, "item": item.item} for s in (item.request_steps or []))
+        response_steps.extend({**s, "item": item.item} for s in (item.response_steps or []))
+    AITaskLog(
+        ctx.account.account_id,
+        job.task_id,
+        function_name=job.function_name,
+        phase=phase,
+        message=message[:ERROR_MESSAGE_LIMIT],
+        status=status,
+        duration=round(duration, 3),
+        cost=float(job.cost or 0),
+        tokens=job.tokens,
+        request_steps=request_steps,
+        response_steps=response_steps,
+        error=error,
+        payload=dict(job.payload or {}),
+        result=result,
+        expires_at=timedelta(days=get_settings().log_retention_days),
+    ).save()
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+# ---------------------------------------------------------------- synchronous mode
+SYNC_TRANSIENT_ATTEMPTS = 3
+
+
+def run_sync(account_id: str, function_name: str, payload: dict[str, Any]) -> Job:
+    """Run a job in this process through the same phases (scripts, tests, the seed's sync mode)."""
+    job = create_job(account_id, function_name, payload, mode="sync")
+    execute(job_state(job))
+    return Job.get(account_id, job.task_id)
+
+
+def execute(state: State) -> None:
+    """Drive an existing job through all phases, as the state machine does."""
+    try:
+        state = run_init(state)
+        state = run_prep(state)
+        for key in state["items"]:
+            item_state = {**_base_state(state), "item": key}
+            try:
+                _with_transient_retry(run_ai_call, item_state)
+                run_parse(item_state)
+                run_save(item_state)
+            except Exception as exc:  # noqa: BLE001 - every item failure is recorded
+                outcome = handle_item_failure({**item_state, "error": error_payload(exc)})
+                if not outcome["isolated"]:
+                    raise ItemFailed(f"item {key} failed") from exc
+        run_done(state)
+    except Exception as exc:  # noqa: BLE001 - every job failure is recorded
+        if isinstance(exc, ItemFailed) and exc.__cause__ is not None:
+            exc = ItemFailed(str(exc.__cause__)) if not isinstance(exc.__cause__, EngineError) else exc.__cause__
+        handle_error({**_base_state(state), "error": error_payload(exc)})
+
+
+def _with_transient_retry(phase: Any, state: State) -> State:
+    for attempt in range(1, SYNC_TRANSIENT_ATTEMPTS + 1):
+        try:
+            return phase(state)  # type: ignore[no-any-return]
+        except AIProviderTransient:
+            if attempt == SYNC_TRANSIENT_ATTEMPTS:
+                raise
+            time.sleep(min(2**attempt, 8) * 0.05)
+    raise AssertionError("unreachable")

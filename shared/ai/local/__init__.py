@@ -1,0 +1,1 @@
+"""Offline provider algorithms: answers computed locally, without an AI model, over the real input."""

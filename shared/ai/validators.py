@@ -1,0 +1,129 @@
+"""Validators (the seed's validators.py). Each returns ``{"valid": bool, "error"?: str}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SUPPORTED_MODELS: tuple[str, ...] = (
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4.1-nano",
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4-turbo",
+    "gpt-3.5-turbo",
+    "o3-mini",
+    "o4-mini",
+    "gpt-5",
+    "gpt-5-mini",
+    "gpt-5-nano",
+)
+IMAGE_SIZES: dict[str, tuple[str, ...]] = {
+    "dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
+    "dall-e-2": ("256x256", "512x512", "1024x1024"),
+    "gpt-image-1": ("1024x1024", "1536x1024", "1024x1536"),
+}
+
+
+def ok(**extra: Any) -> dict[str, Any]:
+    return {"valid": True, **extra}
+
+
+def fail(error: str) -> dict[str, Any]:
+    return {"valid": False, "error": error}
+
+
+def validate_ids(payload: dict[str, Any], max_items: int | None = None) -> dict[str, Any]:
+    """``ids`` is a non-empty list of positive integers, at most ``max_items`` long."""
+    ids = payload.get("ids")
+    if not isinstance(ids, list) or not ids:
+        return fail("ids is required: a non-empty list of record ids")
+    if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+        return fail("ids must contain positive integers only")
+    if len(set(ids)) != len(ids):
+        return fail("ids contains duplicates")
+    if max_items is not None and len(ids) > max_items:
+        return fail(f"too many ids: {len(ids)} given, at most {max_items} allowed per request")
+    return ok()
+
+
+def _missing(requested: list[int], found: list[Any], attr: str = "id") -> list[int]:
+    have = {int(getattr(r, attr)) for r in found}
+    return [i for i in requested if i not in have]
+
+
+def validate_keywords_exist(ids: list[int], account_id: str) -> dict[str, Any]:
+    """Every keyword id exists in this account; returns the keyword texts in order."""
+    from shared.db.models import Keyword
+    from shared.db.repo import batch_get
+
+    found = batch_get(Keyword, account_id, ids)
+    missing = _missing(ids, found)
+    if missing:
+        return fail(f"keywords not found in this account: {', '.join(map(str, missing[:20]))}")
+    return ok(keywords=[k.keyword for k in found])
+
+
+def validate_cluster_exists(cluster_id: int, account_id: str) -> dict[str, Any]:
+    from shared.db.models import Cluster
+    from shared.db.repo import get_one
+
+    if get_one(Cluster, account_id, cluster_id) is None:
+        return fail(f"cluster {cluster_id} not found in this account")
+    return ok()
+
+
+def validate_clusters_exist(ids: list[int], account_id: str) -> dict[str, Any]:
+    from shared.db.models import Cluster
+    from shared.db.repo import batch_get
+
+    missing = _missing(ids, batch_get(Cluster, account_id, ids))
+    if missing:
+        return fail(f"clusters not found in this account: {', '.join(map(str, missing[:20]))}")
+    return ok()
+
+
+def validate_tasks_exist(ids: list[int], account_id: str) -> dict[str, Any]:
+    from shared.db.models import WriterTask
+    from shared.db.repo import batch_get
+
+    missing = _missing(ids, batch_get(WriterTask, account_id, ids))
+    if missing:
+        return fail(f"writer tasks not found in this account: {', '.join(map(str, missing[:20]))}")
+    return ok()
+
+
+def validate_cluster_limits(account: Any, new_clusters: int = 0) -> dict[str, Any]:
+    """Plan limit on clusters; off unless the account has ``max_clusters`` set."""
+    limit = getattr(account, "max_clusters", None)
+    if limit is None:
+        return ok()
+    from shared.db.models import Cluster
+    from shared.db.repo import query_account
+
+    existing = sum(1 for _ in query_account(Cluster, account.account_id))
+    if existing + new_clusters > int(limit):
+        return fail(f"plan limit reached: {existing} clusters of {int(limit)} allowed on this plan")
+    return ok()
+
+
+def validate_api_key(api_key: str | None, offline_allowed: bool = True) -> dict[str, Any]:
+    """An OpenAI key is configured, unless the offline provider may answer."""
+    if api_key or offline_allowed:
+        return ok()
+    return fail("no OpenAI API key is configured for this account")
+
+
+def validate_model(model: str, supported: tuple[str, ...] = SUPPORTED_MODELS) -> dict[str, Any]:
+    if model in supported:
+        return ok()
+    return fail(f"model {model!r} is not supported; choose one of: {', '.join(supported)}")
+
+
+def validate_image_size(model: str, size: str) -> dict[str, Any]:
+    sizes = IMAGE_SIZES.get(model)
+    if sizes is None:
+        return fail(f"image model {model!r} is not supported")
+    if size not in sizes:
+        return fail(f"size {size!r} is not valid for {model}; choose one of: {', '.join(sizes)}")
+    return ok()

@@ -1,0 +1,112 @@
+"""pynamodb plumbing: table binding, compressed JSON blobs, id allocation, timestamps.
+
+Table names are ``{TABLE_PREFIX}-{suffix}``. Models declare only their suffix; ``bind_models``
+points every model at the configured prefix, region and endpoint the first time data is touched
+(never at import time), and reuses one connection per model afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute
+from pynamodb.constants import BINARY
+from pynamodb.models import Model
+
+from shared.config import get_settings
+
+_MODELS: list[type[BaseModel]] = []
+_bound_prefix: str | None = None
+_bind_lock = threading.Lock()
+
+
+class BaseModel(Model):
+    """Base of every table model; subclasses set ``table_suffix``."""
+
+    table_suffix: str = ""
+
+    class Meta:
+        table_name = "unbound"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.table_suffix:
+            _MODELS.append(cls)
+
+
+def all_models() -> list[type[BaseModel]]:
+    """Every table model, in declaration order."""
+    return list(_MODELS)
+
+
+def bind_models(force: bool = False) -> None:
+    """Point every model at ``{prefix}-{suffix}`` in the configured region and endpoint."""
+    global _bound_prefix
+    settings = get_settings()
+    if _bound_prefix == settings.table_prefix and not force:
+        return
+    with _bind_lock:
+        host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
+        for model in _MODELS:
+            model.Meta.table_name = f"{settings.table_prefix}-{model.table_suffix}"
+            model.Meta.region = settings.region
+            model.Meta.host = host
+            model._connection = None
+            for index in model._indexes.values():
+                index._connection = None  # type: ignore[attr-defined]
+        _bound_prefix = settings.table_prefix
+
+
+def unbind_models() -> None:
+    """Forget the binding (tests switch between stacks)."""
+    global _bound_prefix
+    _bound_prefix = None
+
+
+class CompressedJSONAttribute(Attribute[Any]):
+    """Any JSON value stored zlib-compressed as Binary: prompts, answers, parsed results."""
+
+    attr_type = BINARY
+
+    def serialize(self, value: Any) -> bytes:
+        return zlib.compress(json.dumps(value, separators=(",", ":"), default=str).encode(), 6)
+
+    def deserialize(self, value: bytes) -> Any:
+        return json.loads(zlib.decompress(value).decode())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso_now() -> str:
+    return utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Counter(BaseModel):
+    """Per-account sequence numbers: integer ids like the seed's, allocated atomically."""
+
+    table_suffix = "counters"
+
+    class Meta:
+        table_name = "unbound"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
+    value = NumberAttribute(default=0)
+
+
+def allocate_ids(account_id: str, name: str, count: int) -> list[int]:
+    """Reserve ``count`` consecutive ids for ``name`` in one atomic UpdateItem."""
+    if count <= 0:
+        return []
+    bind_models()
+    counter = Counter(account_id, name)
+    counter.update(actions=[Counter.value.add(count)])
+    last = int(counter.value)
+    return list(range(last - count + 1, last + 1))

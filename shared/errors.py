@@ -1,0 +1,60 @@
+"""Typed errors, named once.
+
+The class name is the error name Step Functions sees (Lambda reports ``errorType``), so the
+state machine's Retry/Catch match these names; the API maps them to status codes in one place
+(functions/api/app.py). Never choose an error by searching its message text.
+"""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    status_code = 500
+
+
+class InputInvalid(EngineError):
+    """The request or the job payload is wrong; the message says what to fix."""
+
+    status_code = 400
+
+
+class NotFound(EngineError):
+    """A record does not exist in the caller's account."""
+
+    status_code = 404
+
+
+class Unauthorized(EngineError):
+    """No API key, or an unknown one."""
+
+    status_code = 401
+
+
+class InsufficientCredits(EngineError):
+    """The account's credits or monthly budget would be exceeded."""
+
+    status_code = 402
+
+
+class AIProviderTransient(EngineError):
+    """A provider failure worth retrying (429, 5xx, timeouts, connection errors)."""
+
+    status_code = 502
+
+
+class AIProviderError(EngineError):
+    """A provider failure not worth retrying (bad key, bad request, retries exhausted)."""
+
+    status_code = 502
+
+
+class AIResponseInvalid(EngineError):
+    """The model answered, but the answer cannot be used (malformed, refused, cut off)."""
+
+    status_code = 502
+
+
+class ItemFailed(EngineError):
+    """One item of a job failed and the function does not isolate item failures."""

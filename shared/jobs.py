@@ -1,0 +1,51 @@
+"""Starting jobs: asynchronously through Step Functions, or synchronously in this process."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from shared.ai.engine import create_job, job_state, run_sync
+from shared.config import get_settings
+from shared.db.base import iso_now
+from shared.db.models import Job
+from shared.errors import EngineError
+
+
+class JobStartFailed(EngineError):
+    status_code = 503
+
+
+@lru_cache(maxsize=1)
+def _sfn() -> Any:
+    import boto3
+
+    return boto3.client("stepfunctions", region_name=get_settings().region)
+
+
+def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync: bool = False) -> Job:
+    """Create the job and start it; async returns at once with the job pending."""
+    if sync:
+        return run_sync(account_id, function_name, payload)
+    job = create_job(account_id, function_name, payload, mode="async")
+    arn = get_settings().state_machine_arn
+    try:
+        if not arn:
+            raise JobStartFailed("STATE_MACHINE_ARN is not configured")
+        execution = _sfn().start_execution(stateMachineArn=arn, name=job.task_id, input=json.dumps(job_state(job)))
+    except Exception as exc:
+        job.update(
+            actions=[
+                Job.status.set("failed"),
+                Job.error.set(f"could not start the job: {type(exc).__name__}"),
+                Job.finished_at.set(iso_now()),
+            ]
+        )
+        raise JobStartFailed("the job could not be started; try again") from exc
+    job.update(actions=[Job.execution_arn.set(execution["executionArn"])])
+    return job
+
+
+def reset_clients() -> None:
+    _sfn.cache_clear()

@@ -1,0 +1,124 @@
+"""Planner records: bulk keyword import (seed keyword + keyword rows) and reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.db.base import allocate_ids, bind_models, iso_now
+from shared.db.models import Keyword, SeedKeyword
+from shared.db.repo import save_all
+
+INTENTS = ("informational", "commercial", "transactional", "navigational")
+
+
+def normalize_keyword(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def normalize_intent(raw: str | None) -> str:
+    """Keyword tools report intents like "Commercial, Transactional": keep the first known one."""
+    for part in str(raw or "").replace("/", ",").split(","):
+        value = part.strip().lower()
+        for intent in INTENTS:
+            if value.startswith(intent[:4]):
+                return intent
+    return "informational"
+
+
+@dataclass
+class ImportResult:
+    created: list[Keyword] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+
+def create_keywords(
+    account_id: str, rows: list[dict[str, Any]], site_id: int | None = None, sector_id: int | None = None
+) -> ImportResult:
+    """Create keywords in bulk; a keyword already in this site/sector is reported, not duplicated.
+
+    Each row: keyword, volume, difficulty, intent, cpc (optional), volume_override and
+    difficulty_override (optional).
+    """
+    bind_models()
+    result = ImportResult()
+    unique: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        norm = normalize_keyword(row["keyword"])
+        if norm in unique:
+            result.duplicates.append(row["keyword"])
+        else:
+            unique[norm] = row
+    if not unique:
+        return result
+    existing = {s.keyword_norm: s for s in _batch_get_seeds(account_id, list(unique))}
+    slot = f"{site_id or 0}:{sector_id or 0}"
+    new_seeds = [norm for norm in unique if norm not in existing]
+    seed_ids = iter(allocate_ids(account_id, "seed_keyword", len(new_seeds)))
+    to_create = [norm for norm in unique if slot not in (existing.get(norm).keyword_ids if norm in existing else {})]
+    keyword_ids = iter(allocate_ids(account_id, "keyword", len(to_create)))
+    now = iso_now()
+    seeds_to_save: list[SeedKeyword] = []
+    for norm, row in unique.items():
+        seed = existing.get(norm)
+        if seed is None:
+            seed = SeedKeyword(
+                account_id,
+                norm,
+                id=next(seed_ids),
+                keyword=row["keyword"].strip(),
+                volume=int(row.get("volume") or 0),
+                difficulty=int(row.get("difficulty") or 0),
+                intent=normalize_intent(row.get("intent")),
+                cpc=row.get("cpc"),
+                keyword_ids={},
+            )
+        elif slot in (seed.keyword_ids or {}):
+            result.duplicates.append(row["keyword"])
+            continue
+        keyword = Keyword(
+            account_id,
+            next(keyword_ids),
+            seed_keyword_id=int(seed.id),
+            keyword=seed.keyword,
+            seed_volume=int(seed.volume or 0),
+            seed_difficulty=int(seed.difficulty or 0),
+            intent=seed.intent,
+            volume_override=row.get("volume_override"),
+            difficulty_override=row.get("difficulty_override"),
+            site_id=site_id,
+            sector_id=sector_id,
+            status="active",
+            created_at=now,
+            updated_at=now,
+        )
+        seed.keyword_ids = {**(seed.keyword_ids or {}), slot: int(keyword.id)}
+        seeds_to_save.append(seed)
+        result.created.append(keyword)
+    save_all(seeds_to_save)
+    save_all(result.created)
+    return result
+
+
+def _batch_get_seeds(account_id: str, norms: list[str]) -> list[SeedKeyword]:
+    found: list[SeedKeyword] = []
+    for start in range(0, len(norms), 100):
+        found.extend(SeedKeyword.batch_get([(account_id, n) for n in norms[start : start + 100]]))
+    return found
+
+
+def keyword_view(keyword: Keyword) -> dict[str, Any]:
+    return {
+        "id": int(keyword.id),
+        "keyword": keyword.keyword,
+        "volume": keyword.volume,
+        "difficulty": keyword.difficulty,
+        "intent": keyword.intent,
+        "volume_override": keyword.volume_override,
+        "difficulty_override": keyword.difficulty_override,
+        "cluster_id": keyword.cluster_id,
+        "status": keyword.status,
+        "site_id": keyword.site_id,
+        "sector_id": keyword.sector_id,
+        "created_at": keyword.created_at,
+    }
