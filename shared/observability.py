@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 from aws_lambda_powertools import Logger, Metrics
+
+# A phase that fails before recording its metric is reported by Step Functions; no warning needed.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger(service="igny8")
 metrics = Metrics(namespace="Igny8", service="igny8")

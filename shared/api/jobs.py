@@ -1,0 +1,139 @@
+"""Job routes: follow an AI job, and the account's AI settings and prompts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.router import Router
+
+from shared.ai.prompts import DEFAULT_PROMPTS, PromptRegistry
+from shared.ai.registry import list_functions
+from shared.ai.settings import canonical_name
+from shared.api.models import AISettingsIn, PromptIn
+from shared.api.resolver import current_account, route
+from shared.db.models import AIPrompt, AITaskLog, Job
+from shared.db.repo import get_one, page_account
+from shared.errors import NotFound
+
+router = Router()
+
+
+def job_view(job: Job, with_history: bool = True) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "task_id": job.task_id,
+        "function": job.function_name,
+        "status": job.status,
+        "phase": job.phase,
+        "progress": int(job.progress or 0),
+        "message": job.message,
+        "result": job.result,
+        "error": job.error,
+        "tokens": {
+            "input": int(job.input_tokens or 0),
+            "output": int(job.output_tokens or 0),
+            "total": job.tokens,
+        },
+        "cost": float(job.cost or 0),
+        "credits": int(job.credits or 0),
+        "model": job.model,
+        "offline": bool(job.offline),
+        "items": {
+            "total": int(job.items_total or 0),
+            "done": int(job.items_done or 0),
+            "failed": int(job.items_failed or 0),
+        },
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+    if with_history:
+        view["history"] = list(job.history or [])
+    return view
+
+
+@route(router, "GET", "/v1/jobs/")
+def list_jobs(limit: int = 50, after: str | None = None) -> dict[str, Any]:
+    jobs, next_after = page_account(Job, current_account(router), limit=min(max(limit, 1), 200), after=after)
+    return {"results": [job_view(j, with_history=False) for j in jobs], "next": next_after}
+
+
+@route(router, "GET", "/v1/jobs/<task_id>")
+def get_job(task_id: str) -> dict[str, Any]:
+    job = get_one(Job, current_account(router), task_id)
+    if job is None:
+        raise NotFound(f"job {task_id} not found")
+    return job_view(job)
+
+
+@route(router, "GET", "/v1/jobs/<task_id>/log")
+def get_task_log(task_id: str) -> dict[str, Any]:
+    log = get_one(AITaskLog, current_account(router), task_id)
+    if log is None:
+        raise NotFound(f"no AITaskLog for job {task_id} (it is written when the job ends)")
+    return {
+        "task_id": log.task_id,
+        "function_name": log.function_name,
+        "phase": log.phase,
+        "message": log.message,
+        "status": log.status,
+        "duration": float(log.duration or 0),
+        "cost": float(log.cost or 0),
+        "tokens": int(log.tokens or 0),
+        "request_steps": log.request_steps,
+        "response_steps": log.response_steps,
+        "error": log.error,
+        "payload": log.payload,
+        "result": log.result,
+        "created_at": log.created_at,
+    }
+
+
+# ---------------------------------------------------------------- prompts
+def _function(name: str) -> str:
+    function_name = canonical_name(name)
+    if function_name not in list_functions():
+        raise NotFound(f"unknown AI function {name!r}; known: {', '.join(list_functions())}")
+    return function_name
+
+
+@route(router, "GET", "/v1/settings/prompts/<function_name>")
+def get_prompt(function_name: str) -> dict[str, Any]:
+    name = _function(function_name)
+    stored = get_one(AIPrompt, current_account(router), name)
+    default = DEFAULT_PROMPTS[PromptRegistry.prompt_type(name)]
+    return {
+        "function_name": name,
+        "source": "account" if stored else "default",
+        "prompt_value": stored.prompt_value if stored else default,
+    }
+
+
+@route(router, "PUT", "/v1/settings/prompts/<function_name>")
+def put_prompt(function_name: str, body: PromptIn) -> dict[str, Any]:
+    name = _function(function_name)
+    AIPrompt(current_account(router), name, prompt_value=body.prompt_value).save()
+    return {"function_name": name, "source": "account", "prompt_value": body.prompt_value}
+
+
+@route(router, "DELETE", "/v1/settings/prompts/<function_name>")
+def delete_prompt(function_name: str) -> dict[str, Any]:
+    name = _function(function_name)
+    stored = get_one(AIPrompt, current_account(router), name)
+    if stored is not None:
+        stored.delete()
+    return {"function_name": name, "source": "default"}
+
+
+# ---------------------------------------------------------------- AI settings
+@route(router, "GET", "/v1/settings/ai")
+def get_ai_settings() -> dict[str, Any]:
+    from shared.ai.settings import get_account_ai_settings
+
+    return get_account_ai_settings(current_account(router))
+
+
+@route(router, "PUT", "/v1/settings/ai")
+def put_ai_settings(body: AISettingsIn) -> dict[str, Any]:
+    from shared.ai.settings import save_account_ai_settings
+
+    return save_account_ai_settings(current_account(router), body.as_config())
