@@ -25,7 +25,23 @@ def phase_handler(name: str, phase: Phase) -> Callable[[dict[str, Any], Any], di
         logger.info("phase start", extra={"phase": name})
         result = phase(event)
         metrics.add_metric(name=f"Phase{name.title().replace('_', '')}", unit=MetricUnit.Count, value=1)
+        _job_metrics(name, event, result)
         return result
 
     handler.__name__ = f"{name.lower()}_handler"
     return handler
+
+
+def _job_metrics(name: str, event: dict[str, Any], result: dict[str, Any]) -> None:
+    """Jobs succeeded/failed with their tokens and cost, as embedded metric format."""
+    if name == "DONE" or (name == "FAILURE" and event.get("scope") != "item"):
+        from shared.db.models import Job
+
+        job = Job.get(event["account_id"], event["task_id"])
+        metrics.add_metric(
+            name="JobsSucceeded" if job.status == "completed" else "JobsFailed",
+            unit=MetricUnit.Count,
+            value=1,
+        )
+        metrics.add_metric(name="Tokens", unit=MetricUnit.Count, value=job.tokens)
+        metrics.add_metric(name="CostUSD", unit=MetricUnit.NoUnit, value=float(job.cost or 0))

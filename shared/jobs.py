@@ -6,11 +6,17 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from shared.ai.engine import create_job, job_state, run_sync
+from shared.ai.registry import get_function_instance
+from shared.ai.settings import canonical_name
 from shared.config import get_settings
 from shared.db.base import iso_now
 from shared.db.models import Job
-from shared.errors import EngineError
+from shared.db.repo import get_account
+from shared.errors import EngineError, InputInvalid, NotFound
+from shared.observability import metrics
 
 
 class JobStartFailed(EngineError):
@@ -24,8 +30,23 @@ def _sfn() -> Any:
     return boto3.client("stepfunctions", region_name=get_settings().region)
 
 
+def prevalidate(account_id: str, function_name: str, payload: dict[str, Any]) -> None:
+    """Run the function's INIT validation before anything is stored, so the caller gets a 4xx now.
+
+    INIT validates again when the job runs (the data may change in between).
+    """
+    account = get_account(account_id)
+    if account is None:
+        raise NotFound(f"account {account_id} not found")
+    validation = get_function_instance(canonical_name(function_name)).validate(payload, account)
+    if not validation.get("valid"):
+        raise InputInvalid(validation.get("error") or "invalid input")
+
+
 def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync: bool = False) -> Job:
-    """Create the job and start it; async returns at once with the job pending."""
+    """Validate, create the job and start it; async returns at once with the job pending."""
+    prevalidate(account_id, function_name, payload)
+    metrics.add_metric(name="JobsStarted", unit=MetricUnit.Count, value=1)
     if sync:
         return run_sync(account_id, function_name, payload)
     job = create_job(account_id, function_name, payload, mode="async")
@@ -33,7 +54,9 @@ def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync
     try:
         if not arn:
             raise JobStartFailed("STATE_MACHINE_ARN is not configured")
-        execution = _sfn().start_execution(stateMachineArn=arn, name=job.task_id, input=json.dumps(job_state(job)))
+        execution = _sfn().start_execution(
+            stateMachineArn=arn, name=job.task_id, input=json.dumps(job_state(job))
+        )
     except Exception as exc:
         job.update(
             actions=[

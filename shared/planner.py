@@ -55,7 +55,9 @@ def create_keywords(
     slot = f"{site_id or 0}:{sector_id or 0}"
     new_seeds = [norm for norm in unique if norm not in existing]
     seed_ids = iter(allocate_ids(account_id, "seed_keyword", len(new_seeds)))
-    to_create = [norm for norm in unique if slot not in (existing.get(norm).keyword_ids if norm in existing else {})]
+    to_create = [
+        norm for norm in unique if slot not in (existing.get(norm).keyword_ids if norm in existing else {})
+    ]
     keyword_ids = iter(allocate_ids(account_id, "keyword", len(to_create)))
     now = iso_now()
     seeds_to_save: list[SeedKeyword] = []
@@ -122,3 +124,50 @@ def keyword_view(keyword: Keyword) -> dict[str, Any]:
         "sector_id": keyword.sector_id,
         "created_at": keyword.created_at,
     }
+
+
+# ---------------------------------------------------------------- CSV exports of keyword tools
+_COLUMNS = {
+    "keyword": ("keyword", "keywords", "query", "search term"),
+    "volume": ("volume", "search volume", "avg. monthly searches", "sv"),
+    "difficulty": ("keyword difficulty", "difficulty", "kd", "kd %", "keyword difficulty index"),
+    "intent": ("intent", "intents", "search intent"),
+    "cpc": ("cpc (usd)", "cpc", "cpc (usd) ", "cost per click"),
+}
+
+
+def parse_keyword_csv(text: str) -> list[dict[str, Any]]:
+    """Rows from a keyword-tool CSV export (Semrush, Ahrefs, Google Keyword Planner column names)."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = {name.strip().lower(): name for name in reader.fieldnames or []}
+    columns = {
+        field: next((header[c] for c in names if c in header), None) for field, names in _COLUMNS.items()
+    }
+    if columns["keyword"] is None:
+        raise ValueError(f"no keyword column in the CSV header: {', '.join(reader.fieldnames or [])}")
+    rows = []
+    for record in reader:
+        keyword = (record.get(columns["keyword"]) or "").strip()
+        if not keyword:
+            continue
+        rows.append(
+            {
+                "keyword": keyword,
+                "volume": _number(record, columns["volume"], int),
+                "difficulty": min(_number(record, columns["difficulty"], int), 100),
+                "intent": (record.get(columns["intent"]) or "").strip() if columns["intent"] else None,
+                "cpc": _number(record, columns["cpc"], float) if columns["cpc"] else None,
+            }
+        )
+    return rows
+
+
+def _number(record: dict[str, str], column: str | None, kind: type) -> Any:
+    raw = (record.get(column) or "").replace(",", "").replace("$", "").strip() if column else ""
+    try:
+        return kind(float(raw)) if raw else kind(0)
+    except ValueError:
+        return kind(0)

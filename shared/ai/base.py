@@ -87,7 +87,7 @@ class BaseAIFunction(ABC):
         """Split prepared data into AI calls: ``[(item_key, item_data)]``. Default: one call."""
         return [("all", data)]
 
-    def on_item_failed(self, item: str, error: str, account: Account) -> None:
+    def on_item_failed(self, item: str, error: str, account: Account) -> None:  # noqa: B027 - optional hook
         """Hook: record a failed item on the domain records (e.g. mark a task failed)."""
 
     def aggregate(self, results: list[dict[str, Any]]) -> dict[str, Any]:
