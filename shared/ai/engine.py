@@ -121,6 +121,7 @@ def run_init(state: State) -> State:
 def run_prep(state: State) -> State:
     """PREP (10-25%): load the data and build one prompt per item."""
     ctx = load_context(state)
+    _enter(ctx, "PREP")
     payload = dict(ctx.job.payload or {})
     data = ctx.fn.prepare(payload, ctx.account)
     items = ctx.fn.split_items(data)
@@ -149,6 +150,14 @@ def _load_item(ctx: JobContext) -> JobItem:
         raise NotFound(f"job item {key} not found") from None
 
 
+def _enter(ctx: JobContext, phase: str, item: JobItem | None = None) -> None:
+    """Record the phase now running, so a failure is reported in the phase it happened in."""
+    if item is not None:
+        item.update(actions=[JobItem.phase.set(phase)])
+    else:
+        ctx.job.update(actions=[Job.phase.set(phase)])
+
+
 def _fraction(ctx: JobContext, item: JobItem) -> float:
     total = max(int(ctx.job.items_total or 1), 1)
     return (int(item.position or 0) + 1) / total
@@ -161,10 +170,13 @@ def run_ai_call(state: State) -> State:
     out = {**_base_state(state), "item": item.item}
     if item.status in ("ai_done", "parsed", "saved"):
         return out  # a retried state: the answer is already stored
+    _enter(ctx, "AI_CALL", item)
     message = ctx.fn.ai_call_message()
     ctx.progress.update("AI_CALL", phase_percent("AI_CALL", 0), message)
     payload = dict(ctx.job.payload or {})
-    config = get_model_config(ctx.fn.get_name(), ctx.account.account_id, ctx.fn.get_model() or payload.get("model"))
+    config = get_model_config(
+        ctx.fn.get_name(), ctx.account.account_id, ctx.fn.get_model() or payload.get("model")
+    )
     steps = StepTracker()
     item_data = item.data or {}
     result = AICore(ctx.account.account_id).run_ai_request(
@@ -217,9 +229,12 @@ def run_parse(state: State) -> State:
         return out
     if item.status != "ai_done":
         raise InputInvalid(f"item {item.item} has no answer to parse (status {item.status})")
+    _enter(ctx, "PARSE", item)
     content = (item.response or {}).get("content") or ""
     parsed = ctx.fn.parse_response(content, StepTracker())
-    item.update(actions=[JobItem.parsed.set(parsed), JobItem.status.set("parsed"), JobItem.updated_at.set(iso_now())])
+    item.update(
+        actions=[JobItem.parsed.set(parsed), JobItem.status.set("parsed"), JobItem.updated_at.set(iso_now())]
+    )
     ctx.progress.update("PARSE", phase_percent("PARSE", _fraction(ctx, item)), ctx.fn.parse_message(parsed))
     return out
 
@@ -233,6 +248,7 @@ def run_save(state: State) -> State:
         return out
     if item.status != "parsed":
         raise InputInvalid(f"item {item.item} has nothing parsed to save (status {item.status})")
+    _enter(ctx, "SAVE", item)
     parsed = item.parsed
     ctx.progress.update("SAVE", phase_percent("SAVE", 0), ctx.fn.save_message(parsed))
     result = ctx.fn.save_output(parsed, item.data or {}, ctx.account, ctx.progress, StepTracker())
@@ -240,7 +256,9 @@ def run_save(state: State) -> State:
     charged = credit_rules.charge(
         ctx.account.account_id, ctx.job.task_id, item.item, ctx.fn.get_name(), credits, float(item.cost or 0)
     )
-    item.update(actions=[JobItem.result.set(result), JobItem.status.set("saved"), JobItem.updated_at.set(iso_now())])
+    item.update(
+        actions=[JobItem.result.set(result), JobItem.status.set("saved"), JobItem.updated_at.set(iso_now())]
+    )
     actions = [Job.items_done.add(1)]
     if charged:
         actions.append(Job.credits.add(credits))
@@ -256,6 +274,7 @@ def _items(ctx: JobContext) -> list[JobItem]:
 def run_done(state: State) -> State:
     """DONE (98-100%): aggregate the items, complete the job, write the AITaskLog."""
     ctx = load_context(state)
+    _enter(ctx, "DONE")
     items = _items(ctx)
     saved = [i for i in items if i.status == "saved"]
     failed = [i for i in items if i.status == "failed"]
@@ -337,16 +356,19 @@ def handle_error(state: State) -> State:
     ctx = load_context(state)
     error_type, message = describe_error(state.get("error"))
     items = _items(ctx)
+    phase = ctx.job.phase if ctx.job.phase not in ("QUEUED", None) else "INIT"
     if error_type == "ItemFailed":
         failed = next((i for i in items if i.status == "failed"), None)
-        if failed is not None and failed.error and failed.error not in message:
-            error_type, message = failed.error_type or error_type, failed.error
-    phase = ctx.job.phase if ctx.job.phase not in ("QUEUED", None) else "INIT"
+        if failed is not None:
+            phase = failed.phase or phase
+            if failed.error and failed.error not in message:
+                error_type, message = failed.error_type or error_type, failed.error
     now = iso_now()
     result = {"success": False, "task_id": ctx.job.task_id, "error": message, "error_type": error_type}
     ctx.job.update(
         actions=[
             Job.status.set("failed"),
+            Job.phase.set(phase),
             Job.error.set(message),
             Job.error_type.set(error_type),
             Job.message.set(f"Failed during {phase}: {message}"),
@@ -431,7 +453,11 @@ def execute(state: State) -> None:
         run_done(state)
     except Exception as exc:  # noqa: BLE001 - every job failure is recorded
         if isinstance(exc, ItemFailed) and exc.__cause__ is not None:
-            exc = ItemFailed(str(exc.__cause__)) if not isinstance(exc.__cause__, EngineError) else exc.__cause__
+            exc = (
+                ItemFailed(str(exc.__cause__))
+                if not isinstance(exc.__cause__, EngineError)
+                else exc.__cause__
+            )
         handle_error({**_base_state(state), "error": error_payload(exc)})
 
 

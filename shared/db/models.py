@@ -190,9 +190,11 @@ class ContentIdea(BaseModel):
     cluster_ref = UnicodeAttribute(null=True)
     estimated_word_count = NumberAttribute(default=1500)
     status = UnicodeAttribute(default="new")  # new | scheduled | published
+    task_id = NumberAttribute(null=True)  # the writer task made from this idea (one per idea)
     site_id = NumberAttribute(null=True)
     sector_id = NumberAttribute(null=True)
     created_at = UnicodeAttribute(default_for_new=iso_now)
+    updated_at = UnicodeAttribute(default_for_new=iso_now)
     by_cluster = IdeaByCluster()
 
 
@@ -210,7 +212,7 @@ class WriterTask(BaseModel):
     idea_id = NumberAttribute(null=True)
     content_structure = UnicodeAttribute(default="supporting_page")
     content_type = UnicodeAttribute(default="blog_post")
-    status = UnicodeAttribute(default="queued")  # queued | in_progress | completed | failed
+    status = UnicodeAttribute(default="queued")  # queued -> completed | failed (a failed task may be re-run)
     meta_title = UnicodeAttribute(null=True)
     meta_description = UnicodeAttribute(null=True)
     site_id = NumberAttribute(null=True)
@@ -239,6 +241,8 @@ class Content(BaseModel):
     categories = JSONAttribute(default=list)
     status = UnicodeAttribute(default="draft")  # draft | review | published
     metadata = JSONAttribute(default=dict)
+    cluster_id = NumberAttribute(null=True)
+    idea_id = NumberAttribute(null=True)
     site_id = NumberAttribute(null=True)
     sector_id = NumberAttribute(null=True)
     created_at = UnicodeAttribute(default_for_new=iso_now)
@@ -295,6 +299,7 @@ class JobItem(BaseModel):
     item = UnicodeAttribute(range_key=True)
     position = NumberAttribute(default=0)
     status = UnicodeAttribute(default="pending")  # pending | ai_done | parsed | saved | failed
+    phase = UnicodeAttribute(default="AI_CALL")  # the item phase running or last run
     data = CompressedJSONAttribute(null=True)
     prompt = CompressedJSONAttribute(null=True)
     response = CompressedJSONAttribute(null=True)
