@@ -81,7 +81,10 @@ class AutoClusterFunction(BaseAIFunction):
 
     def build_prompt(self, data: dict[str, Any], account: Account, prompt_override: str | None = None) -> str:
         lines = "\n".join(KEYWORD_LINE.format(**k) for k in data["keyword_data"])
-        context = {"KEYWORDS": lines, "SECTOR": f"Sector: {data['sector_name']}" if data.get("sector_name") else ""}
+        context = {
+            "KEYWORDS": lines,
+            "SECTOR": f"Sector: {data['sector_name']}" if data.get("sector_name") else "",
+        }
         prompt = PromptRegistry.get_prompt(self.get_name(), account.account_id, context, prompt_override)
         return PromptRegistry.ensure_json_instruction(prompt)
 
@@ -92,7 +95,8 @@ class AutoClusterFunction(BaseAIFunction):
     def offline_answer(self, data: dict[str, Any]) -> Any:
         from shared.ai.local.clustering import cluster_keywords
 
-        return cluster_keywords(data["keyword_data"])
+        # Lone keywords stay unassigned (and are reported), as the prompt allows the model to do.
+        return cluster_keywords(data["keyword_data"], min_cluster_size=2)
 
     # ------------------------------------------------------------ PARSE
     def parse_response(self, response: str, step_tracker: StepTracker | None = None) -> list[dict[str, Any]]:
@@ -155,7 +159,10 @@ class AutoClusterFunction(BaseAIFunction):
         now = iso_now()
         for entry in parsed:
             matches = [
-                k for text in entry["keywords"] for k in by_text.get(normalize(text), []) if int(k.id) not in assigned
+                k
+                for text in entry["keywords"]
+                for k in by_text.get(normalize(text), [])
+                if int(k.id) not in assigned
             ]
             matches = list({int(k.id): k for k in matches}.values())
             if not matches:
