@@ -247,9 +247,9 @@ class LocalStack:
         """Wait until no execution of the engine is RUNNING."""
         sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
-        while sfn.list_executions(stateMachineArn=self.state_machine_arn, statusFilter="RUNNING")["executions"]:
+        while sfn.list_executions(stateMachineArn=self.state_machine_arn, statusFilter="RUNNING")[
+            "executions"
+        ]:
             if time.monotonic() > deadline:
                 raise TimeoutError("executions still running")
             time.sleep(0.05)
-
-

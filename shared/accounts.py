@@ -21,7 +21,9 @@ def hash_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
-def create_account(name: str, credits: int = 1000, account_id: str | None = None, **fields: object) -> Account:
+def create_account(
+    name: str, credits: int = 1000, account_id: str | None = None, **fields: object
+) -> Account:
     bind_models()
     account = Account(account_id or f"acct_{uuid.uuid4().hex[:12]}", name=name, credits=credits, **fields)
     account.save()

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.api import jobs, planner
 from shared.api.resolver import build_app
 
 app = build_app()
 app.include_router(planner.router)
 app.include_router(jobs.router)
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Resolve an API Gateway event. A JSON body sent as curl's default form type is read as JSON."""
+    body = (event.get("body") or "").lstrip()
+    for headers in (event.get("headers"), event.get("multiValueHeaders")):
+        for name in list((headers or {}).keys()):
+            value = headers[name]
+            current = value[0] if isinstance(value, list) and value else value
+            if name.lower() == "content-type" and str(current).startswith(_FORM) and body[:1] in "{[":
+                headers[name] = ["application/json"] if isinstance(value, list) else "application/json"
+    return app.resolve(event, context)
