@@ -132,7 +132,8 @@ def run(args: argparse.Namespace, stack: LocalStack) -> int:
     if len(clusters) > 15:
         print(f"   ... and {len(clusters) - 15} more (see out/summary.json)")
 
-    ideas, articles = [], []
+    ideas: list[dict[str, Any]] = []
+    articles: list[dict[str, Any]] = []
     if args.clusters > 0 and clusters:
         ideas, articles = plan_and_write(api, clusters[: max(args.clusters, 1)], jobs, args.articles)
     write_summary(len(ids), clusters, unassigned, jobs, ideas, articles)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -63,7 +64,7 @@ API_EVENTS = {
 }
 
 STATE = {"task_id": SAMPLE_TASK, "account_id": SAMPLE_ACCOUNT, "function_name": "auto_cluster"}
-PHASE_EVENTS = {
+PHASE_EVENTS: dict[str, dict[str, Any]] = {
     "phase_init": STATE,
     "phase_prep": STATE,
     "phase_ai_call": {**STATE, "item": "all"},
@@ -104,7 +105,9 @@ SCHEDULER_EVENT = {
 def main() -> None:
     folder = ROOT / "events"
     folder.mkdir(exist_ok=True)
-    files = {name: proxy_event(m, p, b, AUTH, q, stage="dev") for name, (m, p, b, q) in API_EVENTS.items()}
+    files: dict[str, dict[str, Any]] = {
+        name: proxy_event(m, p, b, AUTH, q, stage="dev") for name, (m, p, b, q) in API_EVENTS.items()
+    }
     files.update(PHASE_EVENTS)
     files["scheduler"] = SCHEDULER_EVENT
     for name, event in files.items():

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import time
 import uuid
+from typing import Any
 
 from shared.db.base import bind_models
 from shared.db.models import Account, ApiKey
@@ -21,9 +22,7 @@ def hash_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
-def create_account(
-    name: str, credits: int = 1000, account_id: str | None = None, **fields: object
-) -> Account:
+def create_account(name: str, credits: int = 1000, account_id: str | None = None, **fields: Any) -> Account:
     bind_models()
     account = Account(account_id or f"acct_{uuid.uuid4().hex[:12]}", name=name, credits=credits, **fields)
     account.save()

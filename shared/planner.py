@@ -55,9 +55,7 @@ def create_keywords(
     slot = f"{site_id or 0}:{sector_id or 0}"
     new_seeds = [norm for norm in unique if norm not in existing]
     seed_ids = iter(allocate_ids(account_id, "seed_keyword", len(new_seeds)))
-    to_create = [
-        norm for norm in unique if slot not in (existing.get(norm).keyword_ids if norm in existing else {})
-    ]
+    to_create = [n for n in unique if n not in existing or slot not in (existing[n].keyword_ids or {})]
     keyword_ids = iter(allocate_ids(account_id, "keyword", len(to_create)))
     now = iso_now()
     seeds_to_save: list[SeedKeyword] = []

@@ -53,7 +53,8 @@ def _select(request: BatchRequest) -> list[int]:
 
 def run_batch(event: dict[str, Any]) -> dict[str, Any]:
     """Start the jobs a scheduled rule asks for; returns their task ids."""
-    source = event.get("detail") if isinstance(event.get("detail"), dict) and event["detail"] else event
+    detail = event.get("detail")
+    source: dict[str, Any] = detail if isinstance(detail, dict) and detail else event
     try:
         request = BatchRequest(**source)
     except ValidationError as exc:

@@ -93,7 +93,10 @@ class ProgressTracker:
         bind_models()
         job = Job(self.account_id, self.task_id)
         entry = {"phase": phase, "progress": percent, "message": message, "at": iso_now()}
-        actions = [Job.history.set((Job.history | []).append([entry])), Job.updated_at.set(entry["at"])]
+        actions: list[Any] = [
+            Job.history.set((Job.history | []).append([entry])),  # type: ignore[arg-type]
+            Job.updated_at.set(str(entry["at"])),
+        ]
         for name, value in extra.items():
             actions.append(getattr(Job, name).set(value))
         try:

@@ -17,8 +17,8 @@ _FORM = "application/x-www-form-urlencoded"
 def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Resolve an API Gateway event. A JSON body sent as curl's default form type is read as JSON."""
     body = (event.get("body") or "").lstrip()
-    for headers in (event.get("headers"), event.get("multiValueHeaders")):
-        for name in list((headers or {}).keys()):
+    for headers in (event.get("headers") or {}, event.get("multiValueHeaders") or {}):
+        for name in list(headers.keys()):
             value = headers[name]
             current = value[0] if isinstance(value, list) and value else value
             if name.lower() == "content-type" and str(current).startswith(_FORM) and body[:1] in "{[":

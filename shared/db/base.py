@@ -53,9 +53,10 @@ def bind_models(force: bool = False) -> None:
     with _bind_lock:
         host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
         for model in _MODELS:
-            model.Meta.table_name = f"{settings.table_prefix}-{model.table_suffix}"
-            model.Meta.region = settings.region
-            model.Meta.host = host
+            meta = model.Meta
+            meta.table_name = f"{settings.table_prefix}-{model.table_suffix}"
+            setattr(meta, "region", settings.region)  # noqa: B010 - pynamodb reads optional Meta fields
+            setattr(meta, "host", host)  # noqa: B010
             model._connection = None
             for index in model._indexes.values():
                 index._connection = None  # type: ignore[attr-defined]
@@ -78,6 +79,13 @@ class CompressedJSONAttribute(Attribute[Any]):
 
     def deserialize(self, value: bytes) -> Any:
         return json.loads(zlib.decompress(value).decode())
+
+
+def connection_settings() -> dict[str, str | None]:
+    """Region and endpoint of the bound tables (for pynamodb transactions)."""
+    bind_models()
+    meta = _MODELS[0].Meta
+    return {"region": getattr(meta, "region", None), "host": getattr(meta, "host", None)}
 
 
 def utcnow() -> datetime:

@@ -8,6 +8,8 @@ that declaration, and these models only name the attributes and indexes they use
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -21,14 +23,12 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from shared.db.base import BaseModel, CompressedJSONAttribute, iso_now
 
 
-class _Meta:
-    table_name = "unbound"
-
-
 # ---------------------------------------------------------------- accounts and access
 class Account(BaseModel):
     table_suffix = "accounts"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -43,7 +43,9 @@ class ApiKey(BaseModel):
     """An API key, stored only as its SHA-256 hash, bound to exactly one account."""
 
     table_suffix = "api-keys"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     key_hash = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute()
@@ -53,7 +55,9 @@ class ApiKey(BaseModel):
 
 class Site(BaseModel):
     table_suffix = "sites"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     id = NumberAttribute(range_key=True)
@@ -63,7 +67,9 @@ class Site(BaseModel):
 
 class Sector(BaseModel):
     table_suffix = "sectors"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     id = NumberAttribute(range_key=True)
@@ -80,7 +86,9 @@ class SeedKeyword(BaseModel):
     """
 
     table_suffix = "seed-keywords"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     keyword_norm = UnicodeAttribute(range_key=True)
@@ -108,7 +116,9 @@ class Keyword(BaseModel):
     """An account's keyword in a site/sector; text and metrics come from its seed keyword."""
 
     table_suffix = "keywords"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     id = NumberAttribute(range_key=True)
@@ -149,7 +159,9 @@ class ClusterByName(GlobalSecondaryIndex["Cluster"]):
 
 class Cluster(BaseModel):
     table_suffix = "clusters"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     id = NumberAttribute(range_key=True)
@@ -177,7 +189,9 @@ class IdeaByCluster(GlobalSecondaryIndex["ContentIdea"]):
 
 class ContentIdea(BaseModel):
     table_suffix = "ideas"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     id = NumberAttribute(range_key=True)
@@ -201,7 +215,9 @@ class ContentIdea(BaseModel):
 # ---------------------------------------------------------------- writer
 class WriterTask(BaseModel):
     table_suffix = "tasks"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     id = NumberAttribute(range_key=True)
@@ -226,7 +242,9 @@ class Content(BaseModel):
     """The article of one writer task (one-to-one: keyed by the task id)."""
 
     table_suffix = "content"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     task_id = NumberAttribute(range_key=True)
@@ -254,7 +272,9 @@ class Job(BaseModel):
     """One AI job: what the API returns for GET /v1/jobs/{task_id}."""
 
     table_suffix = "jobs"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     task_id = UnicodeAttribute(range_key=True)
@@ -268,7 +288,7 @@ class Job(BaseModel):
     result = JSONAttribute(null=True)
     error = UnicodeAttribute(null=True)
     error_type = UnicodeAttribute(null=True)
-    history = ListAttribute(default=list)  # [{phase, progress, message, at}]
+    history: ListAttribute[Any] = ListAttribute(default=list)  # [{phase, progress, message, at}]
     items_total = NumberAttribute(default=0)
     items_done = NumberAttribute(default=0)
     items_failed = NumberAttribute(default=0)
@@ -278,6 +298,7 @@ class Job(BaseModel):
     credits = NumberAttribute(default=0)
     model = UnicodeAttribute(null=True)
     offline = BooleanAttribute(default=False)
+    usage = JSONAttribute(null=True)  # token usage and cost per phase and model (set at DONE/failure)
     execution_arn = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute(default_for_new=iso_now)
     updated_at = UnicodeAttribute(default_for_new=iso_now)
@@ -293,7 +314,9 @@ class JobItem(BaseModel):
     """One unit of AI work in a job; prompt, answer and parsed result live here, not in state."""
 
     table_suffix = "job-items"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     job_ref = UnicodeAttribute(hash_key=True)  # {account}#{task_id}
     item = UnicodeAttribute(range_key=True)
@@ -313,6 +336,7 @@ class JobItem(BaseModel):
     output_tokens = NumberAttribute(default=0)
     cost = NumberAttribute(default=0)
     offline = BooleanAttribute(default=False)
+    usage = JSONAttribute(default=list)  # one record per provider answer: phase, model, tokens, cost
     request_steps = JSONAttribute(default=list)
     response_steps = JSONAttribute(default=list)
     updated_at = UnicodeAttribute(default_for_new=iso_now)
@@ -322,7 +346,9 @@ class AITaskLog(BaseModel):
     """The seed's AITaskLog: one row per job run, written on success and on failure."""
 
     table_suffix = "task-logs"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     task_id = UnicodeAttribute(range_key=True)
@@ -333,6 +359,7 @@ class AITaskLog(BaseModel):
     duration = NumberAttribute(default=0)  # seconds
     cost = NumberAttribute(default=0)
     tokens = NumberAttribute(default=0)
+    credits = NumberAttribute(default=0)
     request_steps = JSONAttribute(default=list)
     response_steps = JSONAttribute(default=list)
     error = UnicodeAttribute(null=True)
@@ -346,7 +373,9 @@ class AIPrompt(BaseModel):
     """An account's own prompt for one function (level 2 of prompt resolution)."""
 
     table_suffix = "prompts"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     function_name = UnicodeAttribute(range_key=True)
@@ -358,7 +387,9 @@ class IntegrationSettings(BaseModel):
     """The seed's IntegrationSettings: per-account provider and model configuration."""
 
     table_suffix = "integration-settings"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     integration_type = UnicodeAttribute(range_key=True)  # "openai"
@@ -371,7 +402,9 @@ class CreditEntry(BaseModel):
     """Credits ledger: one conditional put per (job, item) so a charge happens exactly once."""
 
     table_suffix = "credit-ledger"
-    Meta = type("Meta", (_Meta,), {})
+
+    class Meta:
+        table_name = "unbound"
 
     account_id = UnicodeAttribute(hash_key=True)
     entry_id = UnicodeAttribute(range_key=True)  # {task_id}#{item}

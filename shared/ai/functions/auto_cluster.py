@@ -146,13 +146,14 @@ class AutoClusterFunction(BaseAIFunction):
         keywords = batch_get(Keyword, account_id, [k["id"] for k in original_data["keyword_data"]])
         if not keywords:
             raise InputInvalid("the keywords of this job no longer exist")
-        site_id, sector_id = keywords[0].site_id, keywords[0].sector_id
+        site_id = _int_or_none(keywords[0].site_id)
+        sector_id = _int_or_none(keywords[0].sector_id)
         by_text: dict[str, list[Keyword]] = {}
         for keyword in keywords:
             by_text.setdefault(normalize(keyword.keyword), []).append(keyword)
 
         assigned: dict[int, Keyword] = {}
-        previous_cluster: dict[int, int | None] = {int(k.id): k.cluster_id for k in keywords}
+        previous_cluster = {int(k.id): _int_or_none(k.cluster_id) for k in keywords}
         touched: dict[int, Cluster] = {}
         created = 0
         skipped_empty: list[str] = []
@@ -233,3 +234,7 @@ class AutoClusterFunction(BaseAIFunction):
 
 def _ids(assigned: dict[int, Keyword]) -> set[int]:
     return {int(k.cluster_id) for k in assigned.values() if k.cluster_id is not None}
+
+
+def _int_or_none(value: float | None) -> int | None:
+    return None if value is None else int(value)
