@@ -22,7 +22,9 @@ def add_keywords(account_id: str, specs: list[tuple[str, int]] | list[str], **kw
     return [int(k.id) for k in result.created]
 
 
-def run_job(stack: Any, account_id: str, function_name: str, payload: dict[str, Any], timeout: float = 60) -> Any:
+def run_job(
+    stack: Any, account_id: str, function_name: str, payload: dict[str, Any], timeout: float = 60
+) -> Any:
     """Start a job through Step Functions, wait for the execution, return the Job record."""
     from shared.db.models import Job
     from shared.jobs import start_job
@@ -34,7 +36,9 @@ def run_job(stack: Any, account_id: str, function_name: str, payload: dict[str, 
     return stored
 
 
-def api(method: str, path: str, key: str | None, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
+def api(
+    method: str, path: str, key: str | None, body: Any = None, query: dict[str, str] | None = None
+) -> tuple[int, Any]:
     headers = {"authorization": f"Bearer {key}"} if key else {}
     response = call_api(proxy_event(method, path, body, headers, query))
     return int(response["statusCode"]), json.loads(response.get("body") or "null")

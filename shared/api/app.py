@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api import jobs, planner
+from shared.api import ideas, jobs, planner, writer
 from shared.api.resolver import build_app
 
 app = build_app()
 app.include_router(planner.router)
 app.include_router(jobs.router)
+app.include_router(ideas.router)
+app.include_router(writer.router)
 
 _FORM = "application/x-www-form-urlencoded"
 

@@ -125,14 +125,18 @@ class FakeOpenAIServer:
                     body = json.loads(raw or b"{}")
                 except ValueError:
                     body = {}
-                request = ReceivedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                request = ReceivedRequest(
+                    "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
                 reply = server._next(request)
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.body is not None:
                     payload = reply.body
                 elif reply.status >= 400:
-                    payload = {"error": {"message": reply.content or f"fake error {reply.status}", "type": "fake"}}
+                    payload = {
+                        "error": {"message": reply.content or f"fake error {reply.status}", "type": "fake"}
+                    }
                 else:
                     payload = completion_body(reply, str(body.get("model", "fake-model")))
                 data = json.dumps(payload).encode()

@@ -32,9 +32,19 @@ def test_bulk_create_and_list_keywords(account):
         account.api_key,
         {
             "keywords": [
-                {"keyword": "French press ratio", "volume": 1900, "difficulty": 22, "intent": "Informational"},
+                {
+                    "keyword": "French press ratio",
+                    "volume": 1900,
+                    "difficulty": 22,
+                    "intent": "Informational",
+                },
                 {"keyword": "french  press ratio", "volume": 10},
-                {"keyword": "burr grinder", "volume": 4400, "difficulty": 51, "intent": "Commercial, Transactional"},
+                {
+                    "keyword": "burr grinder",
+                    "volume": 4400,
+                    "difficulty": 51,
+                    "intent": "Commercial, Transactional",
+                },
             ]
         },
     )
@@ -48,7 +58,9 @@ def test_bulk_create_and_list_keywords(account):
     assert [k["keyword"] for k in rest["results"]] == ["burr grinder"] and rest["next"] is None
 
     # Importing the same keyword again does not duplicate it.
-    status, again = api("POST", "/v1/planner/keywords/", account.api_key, {"keywords": [{"keyword": "burr grinder"}]})
+    status, again = api(
+        "POST", "/v1/planner/keywords/", account.api_key, {"keywords": [{"keyword": "burr grinder"}]}
+    )
     assert status == 201 and again["created"] == 0 and again["duplicates"] == ["burr grinder"]
 
 
@@ -131,7 +143,10 @@ def test_auto_cluster_async_then_job_and_clusters(stack, account):
     assert job["tokens"]["total"] > 0 and job["cost"] == 0.0
     assert job["result"]["keywords_updated"] + len(job["result"]["unassigned_keywords"]) == 3
     status, clusters = api("GET", "/v1/planner/clusters/", account.api_key)
-    assert status == 200 and sum(c["keywords_count"] for c in clusters["results"]) == job["result"]["keywords_updated"]
+    assert (
+        status == 200
+        and sum(c["keywords_count"] for c in clusters["results"]) == job["result"]["keywords_updated"]
+    )
     cluster = clusters["results"][0]
     status, detail = api("GET", f"/v1/planner/clusters/{cluster['id']}/", account.api_key)
     assert status == 200 and len(detail["keywords"]) == cluster["keywords_count"]

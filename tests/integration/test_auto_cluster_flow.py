@@ -25,12 +25,21 @@ COFFEE = [
 def _clusters_answer() -> dict:
     return {
         "clusters": [
-            {"name": "Cold Brew", "description": "Cold brew at home", "keywords": ["cold brew recipe", "how to make cold brew"]},
+            {
+                "name": "Cold Brew",
+                "description": "Cold brew at home",
+                "keywords": ["cold brew recipe", "how to make cold brew"],
+            },
             {
                 "name": "Espresso Machines",
                 "description": "Buying espresso machines",
                 # "cold brew recipe" is named twice: it must end in exactly one cluster (the first).
-                "keywords": ["Espresso Machine", "best espresso machine", "cold brew recipe", "not a keyword of ours"],
+                "keywords": [
+                    "Espresso Machine",
+                    "best espresso machine",
+                    "cold brew recipe",
+                    "not a keyword of ours",
+                ],
             },
         ]
     }
@@ -69,7 +78,10 @@ def test_clusters_saved_with_progress_and_log(stack, account, fake_openai):
         "DONE",
     ]
     messages = {h["phase"]: h["message"] for h in job.history}
-    assert messages["INIT"] == "Validating cold brew recipe, How To Make Cold Brew, espresso machine and 2 more keywords"
+    assert (
+        messages["INIT"]
+        == "Validating cold brew recipe, How To Make Cold Brew, espresso machine and 2 more keywords"
+    )
     assert messages["PREP"] == "Loading 5 keyword(s)"
     assert messages["AI_CALL"] == "Generating clusters with Igny8 Semantic SEO Model"
     assert messages["PARSE"] == "2 cluster(s) created"
@@ -89,10 +101,14 @@ def test_clusters_saved_with_progress_and_log(stack, account, fake_openai):
 
 def test_existing_cluster_is_reused_case_insensitively(stack, account, fake_openai):
     first = add_keywords(account.account_id, [("latte art", 500)])
-    fake_openai.queue_json({"clusters": [{"name": "Latte Art", "description": "d", "keywords": ["latte art"]}]})
+    fake_openai.queue_json(
+        {"clusters": [{"name": "Latte Art", "description": "d", "keywords": ["latte art"]}]}
+    )
     run_job(stack, account.account_id, "auto_cluster", {"ids": first})
     second = add_keywords(account.account_id, [("latte art tulip", 90)])
-    fake_openai.queue_json({"clusters": [{"name": "latte art", "description": "d", "keywords": ["LATTE ART TULIP"]}]})
+    fake_openai.queue_json(
+        {"clusters": [{"name": "latte art", "description": "d", "keywords": ["LATTE ART TULIP"]}]}
+    )
 
     job = run_job(stack, account.account_id, "auto_cluster", {"ids": second})
 
@@ -110,9 +126,14 @@ def test_volume_override_counts_in_cluster_volume(stack, account, fake_openai):
 
     created = create_keywords(
         account.account_id,
-        [{"keyword": "moka pot", "volume": 100, "volume_override": 900}, {"keyword": "moka pot guide", "volume": 50}],
+        [
+            {"keyword": "moka pot", "volume": 100, "volume_override": 900},
+            {"keyword": "moka pot guide", "volume": 50},
+        ],
     ).created
-    fake_openai.queue_json({"clusters": [{"name": "Moka", "description": "", "keywords": ["moka pot", "moka pot guide"]}]})
+    fake_openai.queue_json(
+        {"clusters": [{"name": "Moka", "description": "", "keywords": ["moka pot", "moka pot guide"]}]}
+    )
 
     run_job(stack, account.account_id, "auto_cluster", {"ids": [int(k.id) for k in created]})
 
@@ -122,7 +143,11 @@ def test_volume_override_counts_in_cluster_volume(stack, account, fake_openai):
 
 def test_fenced_answer_with_prose_and_bare_array(stack, account, fake_openai):
     ids = add_keywords(account.account_id, ["aeropress recipe", "aeropress vs french press"])
-    fenced = "Here you go:\n```json\n" + json.dumps([{"name": "AeroPress", "keywords": ["aeropress recipe"]}]) + "\n```\nEnjoy."
+    fenced = (
+        "Here you go:\n```json\n"
+        + json.dumps([{"name": "AeroPress", "keywords": ["aeropress recipe"]}])
+        + "\n```\nEnjoy."
+    )
     fake_openai.queue(FakeReply(content=fenced))
 
     job = run_job(stack, account.account_id, "auto_cluster", {"ids": ids})
@@ -160,9 +185,13 @@ def test_sector_filter_and_sector_in_prompt(stack, account, fake_openai):
     Sector(account.account_id, sector_id, site_id=site_id, name="Brewing").save()
     inside = add_keywords(account.account_id, ["chemex brew guide"], site_id=site_id, sector_id=sector_id)
     outside = add_keywords(account.account_id, ["coffee mug"])
-    fake_openai.queue_json({"clusters": [{"name": "Chemex", "keywords": ["chemex brew guide", "coffee mug"]}]})
+    fake_openai.queue_json(
+        {"clusters": [{"name": "Chemex", "keywords": ["chemex brew guide", "coffee mug"]}]}
+    )
 
-    job = run_job(stack, account.account_id, "auto_cluster", {"ids": inside + outside, "sector_id": sector_id})
+    job = run_job(
+        stack, account.account_id, "auto_cluster", {"ids": inside + outside, "sector_id": sector_id}
+    )
 
     assert job.status == "completed"
     assert job.result["keywords_updated"] == 1
@@ -180,7 +209,12 @@ def test_account_prompt_and_job_override(stack, account, fake_openai):
     fake_openai.queue_json({"clusters": []})
     run_job(stack, account.account_id, "auto_cluster", {"ids": ids})
     fake_openai.queue_json({"clusters": []})
-    run_job(stack, account.account_id, "auto_cluster", {"ids": ids, "prompt_override": "JOB PROMPT\n[IGNY8_KEYWORDS]"})
+    run_job(
+        stack,
+        account.account_id,
+        "auto_cluster",
+        {"ids": ids, "prompt_override": "JOB PROMPT\n[IGNY8_KEYWORDS]"},
+    )
 
     first, second = (r.prompt for r in fake_openai.requests)
     assert first.startswith("ACCOUNT PROMPT json\n- v60 grind size (Volume: 100")

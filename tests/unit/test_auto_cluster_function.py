@@ -17,7 +17,9 @@ FN = AutoClusterFunction()
 def test_prompt_uses_the_seed_keyword_line_format(monkeypatch):
     monkeypatch.setattr(PromptRegistry, "_account_prompt", staticmethod(lambda f, a: None))
     data = {
-        "keyword_data": [{"id": 1, "keyword": "cold brew", "volume": 1000, "difficulty": 12, "intent": "informational"}],
+        "keyword_data": [
+            {"id": 1, "keyword": "cold brew", "volume": 1000, "difficulty": 12, "intent": "informational"}
+        ],
         "sector_name": "Coffee",
     }
     prompt = FN.build_prompt(data, SimpleNamespace(account_id="a"))
@@ -30,8 +32,12 @@ def test_prompt_uses_the_seed_keyword_line_format(monkeypatch):
     [
         json.dumps({"clusters": [{"name": "A", "description": "d", "keywords": ["x", "y"]}]}),
         json.dumps([{"name": "A", "description": "d", "keywords": ["x", "y"]}]),
-        "```json\n" + json.dumps({"clusters": [{"name": "A", "description": "d", "keywords": ["x", "y"]}]}) + "\n```",
-        "Sure! " + json.dumps({"clusters": [{"name": "A", "description": "d", "keywords": "x, y"}]}) + " Hope it helps.",
+        "```json\n"
+        + json.dumps({"clusters": [{"name": "A", "description": "d", "keywords": ["x", "y"]}]})
+        + "\n```",
+        "Sure! "
+        + json.dumps({"clusters": [{"name": "A", "description": "d", "keywords": "x, y"}]})
+        + " Hope it helps.",
     ],
 )
 def test_parse_accepts_direct_fenced_bare_array_and_prose(answer):
@@ -39,7 +45,9 @@ def test_parse_accepts_direct_fenced_bare_array_and_prose(answer):
 
 
 def test_parse_drops_nameless_entries():
-    answer = json.dumps({"clusters": [{"name": " ", "keywords": ["x"]}, "junk", {"name": "B", "keywords": []}]})
+    answer = json.dumps(
+        {"clusters": [{"name": " ", "keywords": ["x"]}, "junk", {"name": "B", "keywords": []}]}
+    )
     assert FN.parse_response(answer) == [{"name": "B", "description": "", "keywords": []}]
 
 
@@ -50,7 +58,10 @@ def test_parse_rejects_unusable_answers(answer):
 
 
 def test_seed_progress_messages():
-    assert FN.init_message({}, {"keywords": ["a", "b", "c", "d", "e"]}) == "Validating a, b, c and 2 more keywords"
+    assert (
+        FN.init_message({}, {"keywords": ["a", "b", "c", "d", "e"]})
+        == "Validating a, b, c and 2 more keywords"
+    )
     assert FN.init_message({}, {"keywords": ["a", "b"]}) == "Validating a, b"
     assert FN.prep_message({"keyword_data": [{}] * 4}) == "Loading 4 keyword(s)"
     assert FN.ai_call_message() == "Generating clusters with Igny8 Semantic SEO Model"
@@ -66,7 +77,9 @@ def test_offline_answer_is_a_real_clustering_of_the_input():
     data = {
         "keyword_data": [
             {"id": i, "keyword": k, "volume": 10, "difficulty": 1, "intent": "informational"}
-            for i, k in enumerate(["cold brew recipe", "cold brew ratio", "espresso machine", "best espresso machine"])
+            for i, k in enumerate(
+                ["cold brew recipe", "cold brew ratio", "espresso machine", "best espresso machine"]
+            )
         ]
     }
     answer = FN.offline_answer(data)

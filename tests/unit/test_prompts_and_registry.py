@@ -13,8 +13,13 @@ from shared.errors import InputInvalid
 
 
 def test_job_override_wins_over_account_and_default(monkeypatch):
-    monkeypatch.setattr(PromptRegistry, "_account_prompt", staticmethod(lambda f, a: "ACCOUNT [IGNY8_KEYWORDS]"))
-    assert PromptRegistry.get_prompt("auto_cluster", "acct", {"KEYWORDS": "k"}, "JOB [IGNY8_KEYWORDS]") == "JOB k"
+    monkeypatch.setattr(
+        PromptRegistry, "_account_prompt", staticmethod(lambda f, a: "ACCOUNT [IGNY8_KEYWORDS]")
+    )
+    assert (
+        PromptRegistry.get_prompt("auto_cluster", "acct", {"KEYWORDS": "k"}, "JOB [IGNY8_KEYWORDS]")
+        == "JOB k"
+    )
     assert PromptRegistry.get_prompt("auto_cluster", "acct", {"KEYWORDS": "k"}) == "ACCOUNT k"
 
 
@@ -52,7 +57,11 @@ def test_phase_percent_ranges_follow_the_seed():
         "SAVE": (85, 98),
         "DONE": (98, 100),
     }
-    assert phase_percent("AI_CALL", 0) == 25 and phase_percent("AI_CALL", 0.5) == 48 and phase_percent("SAVE") == 98
+    assert (
+        phase_percent("AI_CALL", 0) == 25
+        and phase_percent("AI_CALL", 0.5) == 48
+        and phase_percent("SAVE") == 98
+    )
     assert phase_percent("PARSE", 7) == 85
 
 

@@ -6,7 +6,12 @@ import importlib
 import json
 from pathlib import Path
 
-from local_stack.template import function_definitions, load_template, state_machine_definition, table_definitions
+from local_stack.template import (
+    function_definitions,
+    load_template,
+    state_machine_definition,
+    table_definitions,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ASL = json.loads((ROOT / "statemachine" / "engine.asl.json").read_text())
@@ -87,6 +92,8 @@ def test_every_table_is_keyed_by_account_and_matches_a_model():
 
 
 def test_template_declares_the_state_machine_from_the_asl_file():
-    (machine,) = [r for r in load_template()["Resources"].values() if r["Type"] == "AWS::Serverless::StateMachine"]
+    (machine,) = [
+        r for r in load_template()["Resources"].values() if r["Type"] == "AWS::Serverless::StateMachine"
+    ]
     assert machine["Properties"]["DefinitionUri"] == "statemachine/engine.asl.json"
     assert machine["Properties"]["Type"] == "STANDARD"

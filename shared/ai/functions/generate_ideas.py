@@ -1,0 +1,276 @@
+"""generate_ideas: content ideas (outlines) for keyword clusters (seed §3).
+
+One AI call for the whole batch (at most 10 clusters). Each idea is matched to its cluster by
+``cluster_id``, then by ``cluster_name``, then by position, and stored as a ``ContentIdea``
+with status ``new``; a structured description (the outline) is stored as JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.ai import validators
+from shared.ai.ai_core import extract_json
+from shared.ai.base import BaseAIFunction
+from shared.ai.prompts import PromptRegistry
+from shared.ai.tracker import ProgressTracker, StepTracker
+from shared.db.base import allocate_ids, iso_now
+from shared.db.models import Account, Cluster, ContentIdea
+from shared.db.repo import batch_get, keywords_of_cluster, save_all
+from shared.errors import AIResponseInvalid, InputInvalid
+
+MAX_CLUSTERS = 10
+DEFAULT_CONTENT_TYPE = "blog_post"
+DEFAULT_CONTENT_STRUCTURE = "supporting_page"
+DEFAULT_WORD_COUNT = 1500
+TITLE_LIMIT = 300
+CLUSTER_LINE = "Cluster ID: {id} | Name: {name} | Description: {description}"
+CLUSTER_KEYWORDS_LINE = "Cluster ID: {id} | Name: {name} | Keywords: {keywords}"
+
+
+def _norm(text: Any) -> str:
+    return " ".join(str(text or "").lower().split())
+
+
+def _as_int(value: Any) -> int | None:
+    """An int from an int or a digit string (the model sometimes quotes numbers); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def description_text(description: Any) -> str:
+    """The seed's rule: a dict (structured outline) becomes JSON text, anything else a string."""
+    if description is None:
+        return ""
+    if isinstance(description, dict | list):
+        return json.dumps(description, ensure_ascii=False)
+    return description if isinstance(description, str) else str(description)
+
+
+def keywords_text(value: Any) -> str:
+    """Target keywords as the comma string the seed stores (a list is joined)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v).strip() for v in value if str(v).strip())
+    return ", ".join(part.strip() for part in str(value).split(",") if part.strip())
+
+
+class GenerateIdeasFunction(BaseAIFunction):
+    def get_name(self) -> str:
+        return "generate_ideas"
+
+    def get_metadata(self) -> dict[str, Any]:
+        return {
+            "display_name": "Generate Ideas",
+            "description": "Content ideas with outlines for keyword clusters",
+            "phases": ["INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE"],
+        }
+
+    def get_max_items(self) -> int:
+        return MAX_CLUSTERS
+
+    # ------------------------------------------------------------ INIT
+    def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
+        result = validators.validate_ids(payload, self.get_max_items())
+        if not result["valid"]:
+            return result
+        # The seed checks the first cluster only; every cluster of the request is checked here.
+        result = validators.validate_clusters_exist(payload["ids"], account.account_id)
+        if not result["valid"]:
+            return result
+        # Plan limits: off unless the account has ``max_clusters`` set.
+        return validators.validate_cluster_limits(account)
+
+    def init_message(self, payload: dict[str, Any], validation: dict[str, Any]) -> str:
+        return "Verifying cluster integrity"
+
+    # ------------------------------------------------------------ PREP
+    def prepare(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
+        clusters = batch_get(Cluster, account.account_id, payload["ids"])
+        if not clusters:
+            raise InputInvalid("none of the clusters exist in this account")
+        cluster_data = []
+        for cluster in clusters:
+            keywords = sorted(
+                keywords_of_cluster(account.account_id, int(cluster.id)), key=lambda k: (-k.volume, int(k.id))
+            )
+            cluster_data.append(
+                {
+                    "id": int(cluster.id),
+                    "name": cluster.name,
+                    "description": cluster.description or "",
+                    "keywords": [k.keyword for k in keywords],
+                    "site_id": cluster.site_id,
+                    "sector_id": cluster.sector_id,
+                }
+            )
+        return {"cluster_data": cluster_data}
+
+    def prep_message(self, data: dict[str, Any]) -> str:
+        return "Loading cluster keywords"
+
+    def build_prompt(self, data: dict[str, Any], account: Account, prompt_override: str | None = None) -> str:
+        clusters = data["cluster_data"]
+        context = {
+            "CLUSTERS": "\n".join(
+                CLUSTER_LINE.format(id=c["id"], name=c["name"], description=c["description"])
+                for c in clusters
+            ),
+            "CLUSTER_KEYWORDS": "\n".join(
+                CLUSTER_KEYWORDS_LINE.format(id=c["id"], name=c["name"], keywords=", ".join(c["keywords"]))
+                for c in clusters
+            ),
+        }
+        prompt = PromptRegistry.get_prompt(self.get_name(), account.account_id, context, prompt_override)
+        return PromptRegistry.ensure_json_instruction(prompt)
+
+    # ------------------------------------------------------------ AI_CALL
+    def ai_call_message(self) -> str:
+        return "Generating ideas with Igny8 Semantic AI"
+
+    def offline_answer(self, data: dict[str, Any]) -> Any:
+        from shared.ai.local.writer import write_ideas
+
+        return write_ideas(data["cluster_data"])
+
+    # ------------------------------------------------------------ PARSE
+    def parse_response(self, response: str, step_tracker: StepTracker | None = None) -> list[dict[str, Any]]:
+        value = extract_json(response)
+        if value is None:
+            raise AIResponseInvalid("the ideas answer contains no JSON")
+        if not isinstance(value, dict) or "ideas" not in value:
+            raise AIResponseInvalid('the ideas answer has no "ideas" key')
+        raw = value["ideas"]
+        if not isinstance(raw, list):
+            raise AIResponseInvalid('"ideas" in the answer is not a list')
+        ideas = []
+        for entry in raw:
+            if not isinstance(entry, dict):
+                continue
+            title = " ".join(str(entry.get("title") or entry.get("idea_title") or "").split())
+            if not title:
+                continue
+            word_count = _as_int(entry.get("estimated_word_count"))
+            ideas.append(
+                {
+                    "title": title[:TITLE_LIMIT],
+                    "description": entry.get("description"),
+                    "content_type": str(entry.get("content_type") or "").strip() or DEFAULT_CONTENT_TYPE,
+                    "content_structure": str(entry.get("content_structure") or "").strip()
+                    or DEFAULT_CONTENT_STRUCTURE,
+                    "cluster_id": _as_int(entry.get("cluster_id")),
+                    "cluster_name": str(entry.get("cluster_name") or "").strip() or None,
+                    "estimated_word_count": word_count
+                    if word_count and word_count > 0
+                    else DEFAULT_WORD_COUNT,
+                    "target_keywords": keywords_text(
+                        entry.get("covered_keywords")
+                        if entry.get("covered_keywords")
+                        else entry.get("target_keywords")
+                    ),
+                }
+            )
+        if not ideas:
+            raise AIResponseInvalid("the ideas answer contains no idea with a title")
+        if step_tracker is not None:
+            step_tracker.add_response_step("PARSE", message=f"{len(ideas)} idea(s) in the answer")
+        return ideas
+
+    def parse_message(self, parsed: Any) -> str:
+        return f"{len(parsed)} high-opportunity idea(s) generated"
+
+    # ------------------------------------------------------------ SAVE
+    def save_message(self, parsed: Any) -> str:
+        return "Content Outline for Ideas generated"
+
+    @staticmethod
+    def match_cluster(idea: dict[str, Any], position: int, clusters: list[Cluster]) -> Cluster | None:
+        """The seed's order: cluster_id from the answer, then cluster_name, then position.
+
+        Position matching maps the n-th idea to the n-th cluster; with a single cluster in the
+        request every idea belongs to it. An idea matched by none of the three is not saved.
+        """
+        by_id = {int(c.id): c for c in clusters}
+        if idea.get("cluster_id") is not None and int(idea["cluster_id"]) in by_id:
+            return by_id[int(idea["cluster_id"])]
+        if idea.get("cluster_name"):
+            wanted = _norm(idea["cluster_name"])
+            for cluster in clusters:
+                if _norm(cluster.name) == wanted:
+                    return cluster
+        if len(clusters) == 1:
+            return clusters[0]
+        if position < len(clusters):
+            return clusters[position]
+        return None
+
+    def save_output(
+        self,
+        parsed: Any,
+        original_data: dict[str, Any],
+        account: Account,
+        progress_tracker: ProgressTracker | None = None,
+        step_tracker: StepTracker | None = None,
+    ) -> dict[str, Any]:
+        account_id = account.account_id
+        clusters = batch_get(Cluster, account_id, [c["id"] for c in original_data["cluster_data"]])
+        if not clusters:
+            raise InputInvalid("the clusters of this job no longer exist")
+        matched: list[tuple[dict[str, Any], Cluster]] = []
+        unmatched: list[str] = []
+        for position, idea in enumerate(parsed):
+            cluster = self.match_cluster(idea, position, clusters)
+            if cluster is None:
+                unmatched.append(idea["title"])
+            else:
+                matched.append((idea, cluster))
+        ids = allocate_ids(account_id, "idea", len(matched))
+        now = iso_now()
+        records = [
+            ContentIdea(
+                account_id,
+                idea_id,
+                idea_title=idea["title"],
+                description=description_text(idea.get("description")),
+                content_type=idea.get("content_type") or DEFAULT_CONTENT_TYPE,
+                content_structure=idea.get("content_structure") or DEFAULT_CONTENT_STRUCTURE,
+                target_keywords=idea.get("target_keywords") or "",
+                keyword_cluster_id=int(cluster.id),
+                cluster_ref=f"{account_id}#{cluster.id}",
+                estimated_word_count=int(idea.get("estimated_word_count") or DEFAULT_WORD_COUNT),
+                status="new",
+                site_id=cluster.site_id,
+                sector_id=cluster.sector_id,
+                created_at=now,
+                updated_at=now,
+            )
+            for idea_id, (idea, cluster) in zip(ids, matched, strict=True)
+        ]
+        save_all(records)
+        if step_tracker is not None:
+            step_tracker.add_response_step("SAVE", message=f"{len(records)} idea(s) saved")
+        return {
+            "count": len(records),
+            "ideas_created": len(records),
+            "ideas": [
+                {"id": int(r.id), "title": r.idea_title, "cluster_id": int(r.keyword_cluster_id or 0)}
+                for r in records
+            ],
+            "unmatched_ideas": unmatched,
+        }
+
+    def done_message(self, result: dict[str, Any]) -> str:
+        message = f"{result.get('ideas_created', 0)} idea(s) created"
+        unmatched = len(result.get("unmatched_ideas") or [])
+        if unmatched:
+            message += f", {unmatched} idea(s) matched no cluster and were skipped"
+        return message

@@ -1,0 +1,58 @@
+"""Idea routes: generate ideas for clusters (seed §3.2), list and read ideas."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import Router
+
+from shared.ai import validators
+from shared.ai.registry import get_function_instance
+from shared.api.models import IdsRequest
+from shared.api.resolver import current_account, json_response, route
+from shared.errors import InputInvalid, NotFound
+from shared.jobs import start_job
+from shared.writer import get_idea, idea_view, list_ideas
+
+router = Router()
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+class GenerateIdeasRequest(IdsRequest):
+    """``ids``: cluster ids, at most 10 (checked in the route so that more is a clear 400)."""
+
+
+@route(router, "POST", "/v1/planner/clusters/auto_generate_ideas/")
+def auto_generate_ideas(body: GenerateIdeasRequest) -> Any:
+    account_id = current_account(router)
+    limit = get_function_instance("generate_ideas").get_max_items()
+    if limit is not None and len(body.ids) > limit:
+        raise InputInvalid(f"at most {limit} clusters per request (got {len(body.ids)})")
+    found = validators.validate_clusters_exist(body.ids, account_id)
+    if not found["valid"]:
+        raise NotFound(found["error"])
+    job = start_job(account_id, "generate_ideas", body.model_dump())
+    return json_response(
+        202,
+        {
+            "success": True,
+            "task_id": job.task_id,
+            "message": (
+                f"Generating ideas for {len(body.ids)} cluster(s) started; follow it at /v1/jobs/{job.task_id}"
+            ),
+        },
+    )
+
+
+@route(router, "GET", "/v1/planner/ideas/")
+def list_ideas_route(
+    cluster_id: int | None = None, status: str | None = None, limit: Limit = 100, after: int | None = None
+) -> dict[str, Any]:
+    ideas, next_after = list_ideas(current_account(router), cluster_id, status, limit=limit, after=after)
+    return {"results": [idea_view(i) for i in ideas], "next": next_after}
+
+
+@route(router, "GET", "/v1/planner/ideas/<idea_id>/")
+def get_idea_route(idea_id: int) -> dict[str, Any]:
+    return idea_view(get_idea(current_account(router), idea_id))

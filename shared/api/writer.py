@@ -1,0 +1,105 @@
+"""Writer routes: tasks from ideas, generate content (seed §4.2), read tasks and articles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import Router
+from pydantic import Field
+
+from shared.ai import validators
+from shared.ai.registry import get_function_instance
+from shared.api.models import Body, Id, IdsRequest
+from shared.api.resolver import current_account, json_response, route
+from shared.errors import InputInvalid, NotFound
+from shared.jobs import start_job
+from shared.writer import (
+    content_view,
+    get_content,
+    get_task,
+    list_content,
+    list_tasks,
+    queue_ideas,
+    task_view,
+)
+
+router = Router()
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+class CreateTasksRequest(Body):
+    idea_ids: list[Id] = Field(min_length=1, max_length=10_000, description="Idea ids")
+
+
+class GenerateContentRequest(IdsRequest):
+    """``ids``: writer task ids, at most 50 (checked in the route so that more is a clear 400)."""
+
+
+# ---------------------------------------------------------------- tasks
+@route(router, "POST", "/v1/writer/tasks/")
+def create_tasks(body: CreateTasksRequest) -> Any:
+    """One task per idea; an idea that already has a task keeps it (reported under ``existing``)."""
+    result = queue_ideas(current_account(router), body.idea_ids)
+    status = 201 if result.created else 200
+    return json_response(
+        status,
+        {
+            "created": len(result.created),
+            "existing": result.existing,
+            "results": [task_view(t) for t in result.tasks],
+        },
+    )
+
+
+@route(router, "GET", "/v1/writer/tasks/")
+def list_tasks_route(
+    status: str | None = None, cluster_id: int | None = None, limit: Limit = 100, after: int | None = None
+) -> dict[str, Any]:
+    tasks, next_after = list_tasks(current_account(router), status, cluster_id, limit=limit, after=after)
+    return {"results": [task_view(t) for t in tasks], "next": next_after}
+
+
+@route(router, "GET", "/v1/writer/tasks/<task_id>/")
+def get_task_route(task_id: int) -> dict[str, Any]:
+    account_id = current_account(router)
+    view = task_view(get_task(account_id, task_id))
+    try:
+        view["content"] = content_view(get_content(account_id, task_id))
+    except NotFound:
+        view["content"] = None
+    return view
+
+
+@route(router, "POST", "/v1/writer/tasks/auto_generate_content/")
+def auto_generate_content(body: GenerateContentRequest) -> Any:
+    account_id = current_account(router)
+    limit = get_function_instance("generate_content").get_max_items()
+    if limit is not None and len(body.ids) > limit:
+        raise InputInvalid(f"at most {limit} tasks per request (got {len(body.ids)})")
+    found = validators.validate_tasks_exist(body.ids, account_id)
+    if not found["valid"]:
+        raise NotFound(found["error"])
+    job = start_job(account_id, "generate_content", body.model_dump())
+    return json_response(
+        202,
+        {
+            "success": True,
+            "task_id": job.task_id,
+            "message": f"Writing {len(body.ids)} article(s) started; follow it at /v1/jobs/{job.task_id}",
+        },
+    )
+
+
+# ---------------------------------------------------------------- content
+@route(router, "GET", "/v1/writer/content/")
+def list_content_route(
+    status: str | None = None, cluster_id: int | None = None, limit: Limit = 100, after: int | None = None
+) -> dict[str, Any]:
+    rows, next_after = list_content(current_account(router), status, cluster_id, limit=limit, after=after)
+    return {"results": [content_view(c) for c in rows], "next": next_after}
+
+
+@route(router, "GET", "/v1/writer/content/<task_id>/")
+def get_content_route(task_id: int) -> dict[str, Any]:
+    return content_view(get_content(current_account(router), task_id), with_html=True)

@@ -1,0 +1,343 @@
+"""Writer flow: ideas become writer tasks, tasks become articles; reads and views of all three.
+
+Service functions (used by the API in shared/api and by scripts):
+
+- ``create_tasks_from_ideas(account_id, idea_ids) -> list[WriterTask]``: one task per idea,
+  status ``queued``; the idea becomes ``scheduled``. An idea already turned into a task is not
+  duplicated: its existing task is returned as it is (whatever its status), so the call is
+  idempotent and safe to retry. The idea records its task (``ContentIdea.task_id``) with a
+  conditional write, so two concurrent calls cannot both create a task for the same idea.
+- ``list_ideas`` / ``get_idea``, ``list_tasks`` / ``get_task``, ``list_content`` / ``get_content``:
+  account-scoped reads (Queries on the account, or on the ideas' ``by_cluster`` index).
+- ``idea_view`` / ``task_view`` / ``content_view``: the JSON shapes the API returns.
+- ``article_document(content)`` and ``article_filename(content)``: a stand-alone HTML page of an
+  article (title, meta description, keywords, the sanitised body) and a file name for it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+
+from shared.db.base import allocate_ids, bind_models, iso_now
+from shared.db.models import Content, ContentIdea, WriterTask
+from shared.db.repo import batch_get, get_one, page_account, save_all
+from shared.errors import InputInvalid, NotFound
+
+MAX_IDEAS_PER_REQUEST = 100
+TASK_TITLE_LIMIT = 300
+
+
+# ---------------------------------------------------------------- ideas -> tasks
+@dataclass
+class TaskCreation:
+    """The tasks of the requested ideas, in request order, and which of them this call created."""
+
+    tasks: list[WriterTask] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)
+
+    @property
+    def existing(self) -> list[int]:
+        created = set(self.created)
+        return [int(t.id) for t in self.tasks if int(t.id) not in created]
+
+
+def idea_summary(description: str | None) -> str:
+    """A plain-text summary of an idea description (its introduction when it is a JSON outline)."""
+    text = (description or "").strip()
+    if not text.startswith(("{", "[", '"')):
+        return text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(data, str):
+        return data.strip()
+    if not isinstance(data, dict):
+        return ""
+    intro = data.get("introduction") or data.get("intro") or data.get("summary") or ""
+    if isinstance(intro, dict):
+        intro = intro.get("hook") or intro.get("summary") or intro.get("text") or ""
+    return " ".join(str(intro).split())
+
+
+def _task_for(idea: ContentIdea, task_id: int, now: str) -> WriterTask:
+    return WriterTask(
+        idea.account_id,
+        task_id,
+        title=(idea.idea_title or f"Idea {idea.id}")[:TASK_TITLE_LIMIT],
+        description=idea_summary(idea.description),
+        keywords=idea.target_keywords or "",
+        cluster_id=idea.keyword_cluster_id,
+        idea_id=int(idea.id),
+        content_structure=idea.content_structure or "supporting_page",
+        content_type=idea.content_type or "blog_post",
+        status="queued",
+        site_id=idea.site_id,
+        sector_id=idea.sector_id,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _claim(idea: ContentIdea, task_id: int, now: str) -> bool:
+    """Record ``task_id`` on the idea unless it already has a task; False when another call won."""
+    try:
+        idea.update(
+            actions=[
+                ContentIdea.task_id.set(task_id),
+                ContentIdea.status.set("scheduled"),
+                ContentIdea.updated_at.set(now),
+            ],
+            condition=ContentIdea.task_id.does_not_exist(),
+        )
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+            raise
+        idea.refresh(consistent_read=True)
+        return False
+    return True
+
+
+def queue_ideas(account_id: str, idea_ids: Sequence[int]) -> TaskCreation:
+    """``create_tasks_from_ideas`` with the ids of the tasks this call created."""
+    bind_models()
+    unique = list(dict.fromkeys(int(i) for i in idea_ids))
+    if not unique:
+        raise InputInvalid("idea_ids is required: a non-empty list of idea ids")
+    if len(unique) > MAX_IDEAS_PER_REQUEST:
+        raise InputInvalid(f"at most {MAX_IDEAS_PER_REQUEST} ideas per request (got {len(unique)})")
+    ideas = batch_get(ContentIdea, account_id, unique)
+    found = {int(i.id) for i in ideas}
+    missing = [i for i in unique if i not in found]
+    if missing:
+        raise NotFound(f"ideas not found in this account: {', '.join(map(str, missing[:20]))}")
+
+    have_task = [int(i.task_id) for i in ideas if i.task_id is not None]
+    tasks: dict[int, WriterTask] = {int(t.id): t for t in batch_get(WriterTask, account_id, have_task)}
+    new_ids = iter(allocate_ids(account_id, "task", sum(1 for i in ideas if i.task_id is None)))
+    now = iso_now()
+    to_save: list[WriterTask] = []
+    task_of_idea: dict[int, int] = {}
+    for idea in ideas:
+        if idea.task_id is None and _claim(idea, next(new_ids), now):
+            task = _task_for(idea, int(idea.task_id), now)
+            to_save.append(task)
+            tasks[int(task.id)] = task
+        task_id = int(idea.task_id)
+        task_of_idea[int(idea.id)] = task_id
+        if task_id not in tasks:
+            # Claimed by another call (or by one that stopped before writing the task):
+            # read it, and write it only if it really does not exist.
+            existing = get_one(WriterTask, account_id, task_id)
+            if existing is None:
+                existing = _task_for(idea, task_id, now)
+                to_save.append(existing)
+            tasks[task_id] = existing
+    save_all(to_save)
+    created = [int(t.id) for t in to_save]
+    return TaskCreation(tasks=[tasks[task_of_idea[i]] for i in unique], created=created)
+
+
+def create_tasks_from_ideas(account_id: str, idea_ids: list[int]) -> list[WriterTask]:
+    """One writer task per idea (status ``queued``; the idea becomes ``scheduled``), in request order.
+
+    An idea that already has a task is not duplicated: its task is returned unchanged.
+    Raises ``NotFound`` when an idea is not in the account, ``InputInvalid`` for an empty list.
+    """
+    return queue_ideas(account_id, idea_ids).tasks
+
+
+# ---------------------------------------------------------------- reads
+def _and(condition: Condition | None, other: Condition) -> Condition:
+    return other if condition is None else condition & other
+
+
+def get_idea(account_id: str, idea_id: int) -> ContentIdea:
+    idea = get_one(ContentIdea, account_id, idea_id)
+    if idea is None:
+        raise NotFound(f"idea {idea_id} not found")
+    return idea
+
+
+def list_ideas(
+    account_id: str,
+    cluster_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    after: int | None = None,
+) -> tuple[list[ContentIdea], int | None]:
+    """A page of the account's ideas (of one cluster through the ``by_cluster`` index), by id."""
+    bind_models()
+    condition: Condition | None = ContentIdea.status == status if status is not None else None
+    if cluster_id is None:
+        return page_account(ContentIdea, account_id, condition, limit=limit, after=after)
+    results = ContentIdea.by_cluster.query(
+        f"{account_id}#{cluster_id}",
+        range_key_condition=ContentIdea.id > after if after is not None else None,
+        filter_condition=condition,
+        limit=limit,
+    )
+    ideas = list(results)
+    next_after = int(ideas[-1].id) if ideas and results.last_evaluated_key else None
+    return ideas, next_after
+
+
+def get_task(account_id: str, task_id: int) -> WriterTask:
+    task = get_one(WriterTask, account_id, task_id)
+    if task is None:
+        raise NotFound(f"writer task {task_id} not found")
+    return task
+
+
+def list_tasks(
+    account_id: str,
+    status: str | None = None,
+    cluster_id: int | None = None,
+    limit: int = 100,
+    after: int | None = None,
+) -> tuple[list[WriterTask], int | None]:
+    condition: Condition | None = WriterTask.status == status if status is not None else None
+    if cluster_id is not None:
+        condition = _and(condition, WriterTask.cluster_id == cluster_id)
+    return page_account(WriterTask, account_id, condition, limit=limit, after=after)
+
+
+def get_content(account_id: str, task_id: int) -> Content:
+    content = get_one(Content, account_id, task_id)
+    if content is None:
+        raise NotFound(f"no article for writer task {task_id}")
+    return content
+
+
+def list_content(
+    account_id: str,
+    status: str | None = None,
+    cluster_id: int | None = None,
+    limit: int = 100,
+    after: int | None = None,
+) -> tuple[list[Content], int | None]:
+    condition: Condition | None = Content.status == status if status is not None else None
+    if cluster_id is not None:
+        condition = _and(condition, Content.cluster_id == cluster_id)
+    return page_account(Content, account_id, condition, limit=limit, after=after)
+
+
+# ---------------------------------------------------------------- views
+def _keyword_list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _outline(description: str | None) -> Any:
+    text = (description or "").strip()
+    if not text.startswith(("{", "[")):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def idea_view(idea: ContentIdea) -> dict[str, Any]:
+    return {
+        "id": int(idea.id),
+        "title": idea.idea_title,
+        "description": idea.description,
+        "outline": _outline(idea.description),
+        "content_type": idea.content_type,
+        "content_structure": idea.content_structure,
+        "target_keywords": _keyword_list(idea.target_keywords),
+        "cluster_id": idea.keyword_cluster_id,
+        "estimated_word_count": int(idea.estimated_word_count or 0),
+        "status": idea.status,
+        "task_id": idea.task_id,
+        "site_id": idea.site_id,
+        "sector_id": idea.sector_id,
+        "created_at": idea.created_at,
+        "updated_at": idea.updated_at,
+    }
+
+
+def task_view(task: WriterTask) -> dict[str, Any]:
+    return {
+        "id": int(task.id),
+        "title": task.title,
+        "description": task.description,
+        "keywords": _keyword_list(task.keywords),
+        "cluster_id": task.cluster_id,
+        "idea_id": task.idea_id,
+        "content_structure": task.content_structure,
+        "content_type": task.content_type,
+        "status": task.status,
+        "error": task.error,
+        "meta_title": task.meta_title,
+        "meta_description": task.meta_description,
+        "site_id": task.site_id,
+        "sector_id": task.sector_id,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+    }
+
+
+def content_view(content: Content, with_html: bool = False) -> dict[str, Any]:
+    metadata = dict(content.metadata or {})
+    view: dict[str, Any] = {
+        "task_id": int(content.task_id),
+        "title": content.title,
+        "meta_title": content.meta_title,
+        "meta_description": content.meta_description,
+        "word_count": int(content.word_count or 0),
+        "primary_keyword": content.primary_keyword,
+        "secondary_keywords": list(content.secondary_keywords or []),
+        "tags": list(content.tags or []),
+        "categories": list(content.categories or []),
+        "status": content.status,
+        "offline_draft": bool(metadata.get("offline_draft")),
+        "metadata": metadata,
+        "cluster_id": content.cluster_id,
+        "idea_id": content.idea_id,
+        "site_id": content.site_id,
+        "sector_id": content.sector_id,
+        "created_at": content.created_at,
+        "updated_at": content.updated_at,
+    }
+    if with_html:
+        view["html"] = content.html_content or ""
+    return view
+
+
+# ---------------------------------------------------------------- article files
+def article_filename(content: Content) -> str:
+    """``0007-cold-brew-coffee-guide.html``: the task id, then a slug of the title."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (content.title or "").lower()).strip("-")[:60].rstrip("-")
+    return f"{int(content.task_id):04d}-{slug or 'article'}.html"
+
+
+def article_document(content: Content) -> str:
+    """A stand-alone HTML page of the article: head with title and meta, the stored (sanitised) body."""
+    title = html.escape(content.title or content.meta_title or f"Article {content.task_id}")
+    meta_title = html.escape(content.meta_title or content.title or "")
+    description = html.escape(content.meta_description or "", quote=True)
+    keywords = [content.primary_keyword or "", *(content.secondary_keywords or [])]
+    keywords_meta = html.escape(", ".join(k for k in keywords if k), quote=True)
+    offline = bool((content.metadata or {}).get("offline_draft"))
+    generator = "igny8 local writer (offline draft, no AI model)" if offline else "igny8"
+    return (
+        "<!doctype html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{meta_title or title}</title>\n"
+        f'<meta name="description" content="{description}">\n'
+        f'<meta name="keywords" content="{keywords_meta}">\n'
+        f'<meta name="generator" content="{html.escape(generator, quote=True)}">\n'
+        "</head>\n<body>\n<article>\n"
+        f"<h1>{title}</h1>\n"
+        f"{content.html_content or ''}\n"
+        "</article>\n</body>\n</html>\n"
+    )
