@@ -45,11 +45,13 @@ class Api:
     def wait(self, task_id: str, label: str, timeout: float = 900.0) -> dict[str, Any]:
         """Follow a job, printing each new progress message, until it ends."""
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen, last = 0, None
         while True:
             job = self.call("GET", f"/v1/jobs/{task_id}")
             for entry in job.get("history", [])[seen:]:
-                print(f"  [{label}] {entry['phase']:<7} {entry['progress']:>3}%  {entry['message']}")
+                if (entry["phase"], entry["message"]) != last:
+                    print(f"  [{label}] {entry['phase']:<7} {entry['progress']:>3}%  {entry['message']}")
+                last = (entry["phase"], entry["message"])
             seen = len(job.get("history", []))
             if job["status"] in ("completed", "failed"):
                 return dict(job)
@@ -229,7 +231,7 @@ def render_page(content: dict[str, Any]) -> str:
         f'<meta name="description" content="{escape(content["meta_description"] or "")}">'
         f'<meta name="keywords" content="{escape(", ".join(content.get("secondary_keywords") or []))}">'
         f"</head>\n<body><article>\n<h1>{escape(content['title'] or '')}</h1>\n"
-        f"{content['html_content']}\n</article></body></html>\n"
+        f"{content['html']}\n</article></body></html>\n"
     )
 
 

@@ -83,7 +83,7 @@ class CostTracker:
 
 
 class ProgressTracker:
-    """Writes phase, percent and message to the job record; percent never goes backwards."""
+    """Writes phase, percent and message to the job record; percent and history never go backwards."""
 
     def __init__(self, account_id: str, task_id: str) -> None:
         self.account_id = account_id
@@ -93,20 +93,25 @@ class ProgressTracker:
         bind_models()
         job = Job(self.account_id, self.task_id)
         entry = {"phase": phase, "progress": percent, "message": message, "at": iso_now()}
-        actions: list[Any] = [
-            Job.history.set((Job.history | []).append([entry])),  # type: ignore[arg-type]
-            Job.updated_at.set(str(entry["at"])),
-        ]
+        actions: list[Any] = [Job.updated_at.set(str(entry["at"]))]
         for name, value in extra.items():
             actions.append(getattr(Job, name).set(value))
         try:
             job.update(
-                actions=[*actions, Job.phase.set(phase), Job.progress.set(percent), Job.message.set(message)],
+                actions=[
+                    *actions,
+                    Job.history.set((Job.history | []).append([entry])),  # type: ignore[arg-type]
+                    Job.phase.set(phase),
+                    Job.progress.set(percent),
+                    Job.message.set(message),
+                ],
                 condition=Job.progress <= percent,
             )
         except UpdateError as exc:
             if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
                 raise
-            # Another item already moved the job further on: keep its percent, log our step.
-            job.update(actions=actions)
+            # Another item already moved the job further on: the job's progress and history
+            # stay monotonic; this item's own phase is on its JobItem.
+            if extra:
+                job.update(actions=actions)
         log.info("progress", extra={"task_id": self.task_id, "phase": phase, "progress": percent})
