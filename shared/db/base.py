@@ -16,6 +16,7 @@ from typing import Any
 
 from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute
 from pynamodb.constants import BINARY
+from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from shared.config import get_settings
@@ -109,12 +110,33 @@ class Counter(BaseModel):
     value = NumberAttribute(default=0)
 
 
-def allocate_ids(account_id: str, name: str, count: int) -> list[int]:
-    """Reserve ``count`` consecutive ids for ``name`` in one atomic UpdateItem."""
+def allocate_ids(account_id: str, name: str, count: int, once_key: str | None = None) -> list[int]:
+    """Reserve ``count`` consecutive ids for ``name`` in one atomic UpdateItem.
+
+    With ``once_key`` (e.g. ``{task_id}#{item}`` of a SAVE), a retry gets the same ids back, so
+    records written with them are overwritten instead of duplicated.
+    """
     if count <= 0:
         return []
     bind_models()
+    marker_name = f"{name}@{once_key}" if once_key else None
+    if marker_name:
+        prior = _marker(account_id, marker_name)
+        if prior is not None:
+            return list(range(prior - count + 1, prior + 1))
     counter = Counter(account_id, name)
     counter.update(actions=[Counter.value.add(count)])
     last = int(counter.value)
+    if marker_name:
+        try:
+            Counter(account_id, marker_name, value=last).save(condition=Counter.name.does_not_exist())
+        except PutError:
+            last = _marker(account_id, marker_name) or last  # a concurrent retry won the claim
     return list(range(last - count + 1, last + 1))
+
+
+def _marker(account_id: str, marker_name: str) -> int | None:
+    try:
+        return int(Counter.get(account_id, marker_name, consistent_read=True).value)
+    except Counter.DoesNotExist:
+        return None

@@ -82,3 +82,28 @@ def test_unknown_function_and_missing_job_are_clear_errors(account):
         )
     with pytest.raises(InputInvalid, match="job state lacks account_id"):
         engine.run_init({"task_id": "x", "function_name": "auto_cluster"})
+
+
+def test_ideas_save_retried_after_a_crash_does_not_duplicate(account):
+    """SAVE wrote the ideas, then crashed before marking the item saved: the retry overwrites."""
+    from shared.ai.functions.generate_ideas import GenerateIdeasFunction
+    from shared.db.models import Account, ContentIdea, JobItem
+
+    ids = add_keywords(account.account_id, ["cold brew ratio", "cold brew concentrate", "cold brew maker"])
+    engine.run_sync(account.account_id, "auto_cluster", {"ids": ids})
+    (cluster,) = list(query_account(Cluster, account.account_id))
+    job = engine.create_job(account.account_id, "generate_ideas", {"ids": [int(cluster.id)]})
+    state = engine.job_state(job)
+    engine.run_init(state)
+    item_state = {**state, "item": engine.run_prep(state)["items"][0]}
+    engine.run_ai_call(item_state)
+    engine.run_parse(item_state)
+    item = JobItem.get(f"{account.account_id}#{job.task_id}", item_state["item"])
+    data = {**item.data, engine.SAVE_KEY: f"{job.task_id}#{item.item}"}
+    GenerateIdeasFunction().save_output(item.parsed, data, Account.get(account.account_id))  # the "crashed" SAVE
+    first = sorted(int(i.id) for i in query_account(ContentIdea, account.account_id))
+
+    engine.run_save(item_state)  # the retry
+
+    assert sorted(int(i.id) for i in query_account(ContentIdea, account.account_id)) == first
+    assert len(first) == len(item.parsed)

@@ -193,3 +193,14 @@ def test_light_stemming_and_title_case() -> None:
     assert stem("roasted") == stem("roast")
     assert stem("accessories") == stem("accessory")
     assert title_case("how to use a v60 vs chemex") == "How to Use a V60 vs Chemex"
+
+
+def test_a_small_set_on_one_topic_forms_one_cluster():
+    """Few keywords all sharing a phrase: the shared phrase must be enough to group them."""
+    rows = [
+        {"id": i, "keyword": k, "volume": 100, "difficulty": 30, "intent": "informational"}
+        for i, k in enumerate(["cold brew ratio", "cold brew concentrate", "cold brew maker"])
+    ]
+    (cluster,) = cluster_keywords(rows, min_cluster_size=2)["clusters"]
+    assert sorted(cluster["keywords"]) == ["cold brew concentrate", "cold brew maker", "cold brew ratio"]
+    assert cluster["name"] == "Cold Brew"

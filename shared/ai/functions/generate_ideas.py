@@ -233,7 +233,8 @@ class GenerateIdeasFunction(BaseAIFunction):
                 unmatched.append(idea["title"])
             else:
                 matched.append((idea, cluster))
-        ids = allocate_ids(account_id, "idea", len(matched))
+        # The same ids on a retried SAVE: the ideas are overwritten, never duplicated.
+        ids = allocate_ids(account_id, "idea", len(matched), once_key=original_data.get("_save_key"))
         now = iso_now()
         records = [
             ContentIdea(

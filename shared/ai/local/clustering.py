@@ -37,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 MERGE_THRESHOLD = 0.2  # mean cosine at which two clusters still merge
-PAIR_THRESHOLD = 0.4  # cosine two lone keywords need to start a cluster together
+PAIR_THRESHOLD = 0.3  # cosine two lone keywords need to start a cluster together
 ATTACH_THRESHOLD = 0.25  # centroid cosine at which a lone keyword joins an existing cluster
 EDGE_FLOOR = 0.05  # similarities below this are treated as 0 (keeps the graph sparse)
 BIGRAM_WEIGHT = 0.5  # weight of an adjacent term pair relative to a single term
