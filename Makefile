@@ -38,7 +38,7 @@ unit: setup ## Unit tests only
 integration: setup ## Integration tests (real state machine on the local stack)
 	$(PY) -m pytest -q tests/integration
 
-test: lint typecheck pytest ## The CI gate: lint, types, template checks, tests
+test: lint typecheck check-template pytest ## The CI gate: lint, types, template checks, tests
 
 demo: setup ## Cluster the sample keywords -> ideas -> articles on the local stack; writes out/
 	$(PY) scripts/demo.py
@@ -52,3 +52,46 @@ bench: setup ## Benchmarks: cold-start import times, clustering quality
 
 clean: ## Remove build and run outputs
 	rm -rf .aws-sam out .coverage .mypy_cache .ruff_cache
+
+# ---------------------------------------------------------------- AWS: template checks, sam build
+# The SAM CLI and cfn-lint live in their own venv (their boto3 pins differ from the runtime's);
+# asl-validator comes from package-lock.json. Both are reinstalled only when their pins change.
+TOOLS_VENV := .venv-tools
+TOOLS_PY := $(TOOLS_VENV)/bin/python
+TOOLS_STAMP := $(TOOLS_VENV)/.installed-$(shell cat requirements/tools.txt | sha1sum | cut -c1-10)
+NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | sha1sum | cut -c1-10)
+SAM := SAM_CLI_TELEMETRY=0 $(TOOLS_VENV)/bin/sam
+
+.PHONY: check-template build
+
+$(TOOLS_STAMP): requirements/tools.txt
+	@test -x $(TOOLS_PY) || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(TOOLS_PY) -m pip install -q --disable-pip-version-check -r requirements/tools.txt
+	@rm -f $(TOOLS_VENV)/.installed-*
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+check-template: $(TOOLS_STAMP) $(NODE_STAMP) ## Template checks: sam validate --lint, cfn-lint + serverless rules, ASL validator
+	scripts/check_template.sh
+
+# Lambda allows 250 MB unzipped per function with its layers: the build fails above half of it.
+ARTIFACT_BUDGET_MB := 125
+
+build: $(TOOLS_STAMP) ## sam build without Docker (arm64, python3.12 wheels cross-installed); prints artifact sizes
+	$(SAM) build --template template.yaml
+	@echo "Built artifacts (unzipped; Lambda allows 250 MB per function including its layers):"
+	@du -sh .aws-sam/build/*/
+	@layer=$$(du -sm .aws-sam/build/SharedLayer | cut -f1); max=0; for dir in .aws-sam/build/*Function; do \
+	  total=$$(( $$(du -sm $$dir | cut -f1) + layer )); test $$total -le $$max || max=$$total; \
+	  test $$total -le $(ARTIFACT_BUDGET_MB) || { echo "$$dir with the layer: $$total MB, over $(ARTIFACT_BUDGET_MB) MB" >&2; exit 1; }; \
+	done; echo "Largest function with the layer: $$max MB unzipped (budget $(ARTIFACT_BUDGET_MB) MB)"
+
+# `sam build` runs `make build-<LogicalId>` here (template Metadata: BuildMethod makefile,
+# ContextPath and WorkingDirectory "."), with ARTIFACTS_DIR set, for the layer and each function.
+build-%: $(TOOLS_STAMP)
+	@test -n "$(ARTIFACTS_DIR)" || { echo "build-$*: run by sam build (make build), which sets ARTIFACTS_DIR" >&2; exit 1; }
+	$(TOOLS_PY) scripts/build_lambda.py $* --out "$(ARTIFACTS_DIR)"
