@@ -58,13 +58,22 @@ _ENV = {
 def get_settings() -> Settings:
     """Read and validate the settings once per process (cold start)."""
     raw = {field: os.environ[env] for field, env in _ENV.items() if os.environ.get(env)}
-    if "region" not in raw and os.environ.get("AWS_DEFAULT_REGION"):
-        raw["region"] = os.environ["AWS_DEFAULT_REGION"]
+    if "region" not in raw:
+        region = os.environ.get("AWS_DEFAULT_REGION") or _profile_region()
+        if region:
+            raw["region"] = region
     try:
         return Settings(**raw)
     except ValidationError as exc:
         missing = ", ".join(_ENV[str(e["loc"][0])] for e in exc.errors() if e["loc"])
         raise ConfigError(f"invalid or missing environment settings: {missing}") from exc
+
+
+def _profile_region() -> str | None:
+    """The region of the AWS profile (~/.aws/config), as the AWS CLI would use it."""
+    import botocore.session
+
+    return botocore.session.Session().get_config_variable("region") or None
 
 
 def reset_settings() -> None:
