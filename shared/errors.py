@@ -58,3 +58,18 @@ class AIResponseInvalid(EngineError):
 
 class ItemFailed(EngineError):
     """One item of a job failed and the function does not isolate item failures."""
+
+
+class AIConcurrencyLimited(AIProviderTransient):
+    """The account already has as many provider calls in flight as it may; retried with backoff.
+
+    Its own name lets the state machine give it a longer, separate Retry entry.
+    """
+
+
+class AIResponseRefused(AIResponseInvalid):
+    """The model refused to answer (or the provider's content filter stopped the answer)."""
+
+
+class AIResponseTruncated(AIResponseInvalid):
+    """The answer was cut off at the token limit (finish_reason "length")."""

@@ -76,8 +76,14 @@ class BaseAIFunction(ABC):
         return validators.validate_ids(payload, self.get_max_items())
 
     def response_model(self) -> type[PydanticModel] | None:
-        """The pydantic model of the expected answer (structured outputs), if any."""
-        return None
+        """The pydantic model of the expected answer, by function name (``shared.ai.schemas``).
+
+        Sent as a JSON schema to models that support structured outputs, and used in PARSE to
+        validate every answer before SAVE. None: no schema, no validation.
+        """
+        from shared.ai.schemas import response_model_for
+
+        return response_model_for(self.get_name())
 
     def offline_answer(self, data: dict[str, Any]) -> Any:
         """The local provider's answer for one item when no AI key is configured."""

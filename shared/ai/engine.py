@@ -14,23 +14,35 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
+
 from shared.ai import credits as credit_rules
-from shared.ai.ai_core import AICore
+from shared.ai.ai_core import AICore, AIResult
 from shared.ai.base import BaseAIFunction
+from shared.ai.budget import check_job_budget, record_spend
+from shared.ai.providers import redact
 from shared.ai.registry import get_function_instance
-from shared.ai.settings import canonical_name, get_model_config
-from shared.ai.tracker import ProgressTracker, StepTracker, phase_percent
+from shared.ai.settings import (
+    ModelConfig,
+    call_budget_seconds,
+    canonical_name,
+    check_model_allowed,
+    get_model_config,
+    larger_max_tokens,
+)
+from shared.ai.tracker import CostTracker, ProgressTracker, StepTracker, phase_percent
 from shared.config import get_settings
 from shared.db.base import bind_models, iso_now, utcnow
 from shared.db.models import Account, AITaskLog, Job, JobItem
 from shared.db.repo import get_account
 from shared.errors import (
     AIProviderTransient,
-    AIResponseInvalid,
+    AIResponseRefused,
+    AIResponseTruncated,
     EngineError,
     InputInvalid,
     ItemFailed,
@@ -41,6 +53,11 @@ log = logging.getLogger(__name__)
 
 State = dict[str, Any]
 ERROR_MESSAGE_LIMIT = 1000
+#: Key added to the data save_output receives: stable across retries of one item's SAVE.
+SAVE_KEY = "_save_key"
+#: Usage phases: the AI call, and its one retry with a larger budget after a cut-off answer.
+AI_PHASE = "AI_CALL"
+AI_RETRY_PHASE = "AI_CALL_RETRY"
 
 
 @dataclass
@@ -111,11 +128,24 @@ def run_init(state: State) -> State:
         actions=[Job.status.set("running"), Job.started_at.set(now), Job.phase.set("INIT")],
         condition=Job.status.is_in("pending", "running"),
     )
-    validation = ctx.fn.validate(dict(ctx.job.payload or {}), ctx.account)
+    payload = dict(ctx.job.payload or {})
+    validation = ctx.fn.validate(payload, ctx.account)
     if not validation.get("valid"):
         raise InputInvalid(validation.get("error") or "invalid input")
+    # The model and the budget are checked here, before any AI call.
+    config = _model_config(ctx)
+    check_model_allowed(config.model, ctx.account.account_id)
+    check_job_budget(ctx.account, ctx.fn.get_name(), payload, config)
+    ctx.job.update(actions=[Job.model.set(config.model)])
     ctx.progress.update("INIT", phase_percent("INIT"), ctx.fn.init_message(ctx.job.payload, validation))
     return _base_state(state)
+
+
+def _model_config(ctx: JobContext) -> ModelConfig:
+    payload = dict(ctx.job.payload or {})
+    return get_model_config(
+        ctx.fn.get_name(), ctx.account.account_id, ctx.fn.get_model() or payload.get("model")
+    )
 
 
 def run_prep(state: State) -> State:
@@ -164,7 +194,13 @@ def _fraction(ctx: JobContext, item: JobItem) -> float:
 
 
 def run_ai_call(state: State) -> State:
-    """AI_CALL (25-70%): send the item's prompt to the model, keep the answer and its usage."""
+    """AI_CALL (25-70%): send the item's prompt to the model, keep the answer and its usage.
+
+    A refused answer, or one cut off at the token limit, is recorded (its tokens were spent)
+    and fails the item; a cut-off answer is first retried once with a larger budget when the
+    model allows one. Every answer's usage is recorded on the item, the job and the account's
+    monthly counter.
+    """
     ctx = load_context(state)
     item = _load_item(ctx)
     out = {**_base_state(state), "item": item.item}
@@ -173,55 +209,141 @@ def run_ai_call(state: State) -> State:
     _enter(ctx, "AI_CALL", item)
     message = ctx.fn.ai_call_message()
     ctx.progress.update("AI_CALL", phase_percent("AI_CALL", 0), message)
-    payload = dict(ctx.job.payload or {})
-    config = get_model_config(
-        ctx.fn.get_name(), ctx.account.account_id, ctx.fn.get_model() or payload.get("model")
-    )
+    config = _model_config(ctx)
     steps = StepTracker()
+    core = AICore(ctx.account.account_id)
+    response_model = ctx.fn.response_model()
+    deadline = time.monotonic() + call_budget_seconds()
     item_data = item.data or {}
-    result = AICore(ctx.account.account_id).run_ai_request(
-        item.prompt or "",
-        config,
-        ctx.fn.get_name(),
-        offline_answer=lambda: ctx.fn.offline_answer(item_data),
-        step_tracker=steps,
-    )
-    item.update(
-        actions=[
-            JobItem.response.set({"content": result.content, "refusal": result.extra.get("refusal")}),
-            JobItem.status.set("ai_done"),
-            JobItem.model.set(result.model),
-            JobItem.finish_reason.set(result.finish_reason or "stop"),
-            JobItem.input_tokens.set(result.input_tokens),
-            JobItem.output_tokens.set(result.output_tokens),
-            JobItem.cost.set(result.cost),
-            JobItem.offline.set(result.offline),
-            JobItem.request_steps.set(steps.request_steps),
-            JobItem.response_steps.set(steps.response_steps),
-            JobItem.updated_at.set(iso_now()),
-        ]
-    )
-    ctx.job.update(
-        actions=[
-            Job.input_tokens.add(result.input_tokens),
-            Job.output_tokens.add(result.output_tokens),
-            Job.cost.add(result.cost),
-            Job.model.set(result.model),
-            Job.offline.set(result.offline),
-        ]
-    )
-    if result.extra.get("refusal"):
-        raise AIResponseInvalid(f"the model refused: {str(result.extra['refusal'])[:300]}")
-    if result.finish_reason == "length":
-        raise AIResponseInvalid(
-            f"the answer was cut off at the token limit (max_tokens={config.max_tokens}); nothing was saved"
+    calls: list[tuple[str, AIResult]] = []
+
+    def call(cfg: ModelConfig, phase: str) -> AIResult:
+        result = core.run_ai_request(
+            item.prompt or "",
+            cfg,
+            ctx.fn.get_name(),
+            offline_answer=lambda: ctx.fn.offline_answer(item_data),
+            step_tracker=steps,
+            response_model=response_model,
+            deadline=deadline,
         )
+        calls.append((phase, result))
+        return result
+
+    bigger = larger_max_tokens(config)
+    # An earlier attempt of this item was cut off and its retry never answered: retry now.
+    resume = bigger is not None and any(u.get("finish_reason") == "length" for u in item.usage or [])
+    try:
+        if resume and bigger is not None:
+            steps.add_request_step(
+                "AI_RETRY", message=f"resuming the larger-budget retry: max_tokens={bigger}"
+            )
+            result = call(replace(config, max_tokens=bigger), AI_RETRY_PHASE)
+        else:
+            result = call(config, AI_PHASE)
+            if result.finish_reason == "length" and not result.refusal and bigger is not None:
+                steps.add_request_step(
+                    "AI_RETRY",
+                    message=f"answer cut off at max_tokens={config.max_tokens}; retrying once with {bigger}",
+                )
+                result = call(replace(config, max_tokens=bigger), AI_RETRY_PHASE)
+    except Exception:
+        _record_calls(ctx, item, calls, steps, accepted=False, quiet=True)
+        raise
+    problem = _answer_problem(result, retried=len(calls) > 1 or resume)
+    _record_calls(ctx, item, calls, steps, accepted=problem is None)
+    if problem is not None:
+        raise problem
     ctx.progress.update("AI_CALL", phase_percent("AI_CALL", _fraction(ctx, item)), message)
     return out
 
 
+def _answer_problem(result: AIResult, retried: bool) -> EngineError | None:
+    """Why an answer must not be saved, or None."""
+    if result.refusal:
+        return AIResponseRefused(f"the model refused to answer: {result.refusal[:300]}; nothing was saved")
+    if result.finish_reason == "content_filter":
+        return AIResponseRefused("the provider's content filter stopped the answer; nothing was saved")
+    if result.finish_reason == "length":
+        if retried:
+            return AIResponseTruncated(
+                "the answer was cut off at the token limit (finish_reason 'length') even after a retry with "
+                f"max_tokens={result.max_tokens}; nothing was saved. Select fewer records per job."
+            )
+        return AIResponseTruncated(
+            "the answer was cut off at the token limit (finish_reason 'length', "
+            f"max_tokens={result.max_tokens}, the most {result.model} allows here); nothing was saved. "
+            "Select fewer records per job, or raise max_tokens in the account's AI settings."
+        )
+    return None
+
+
+def _record_calls(
+    ctx: JobContext,
+    item: JobItem,
+    calls: list[tuple[str, AIResult]],
+    steps: StepTracker,
+    accepted: bool,
+    quiet: bool = False,
+) -> None:
+    """Store the answers' usage on the item, then add it to the job and the monthly counter.
+
+    The item update is conditioned on the item still waiting for its answer, so a duplicate
+    invocation cannot count the same answer twice.
+    """
+    try:
+        actions: list[Any] = [
+            JobItem.request_steps.set(list(item.request_steps or []) + steps.request_steps),
+            JobItem.response_steps.set(list(item.response_steps or []) + steps.response_steps),
+            JobItem.updated_at.set(iso_now()),
+        ]
+        if calls:
+            last = calls[-1][1]
+            actions += [
+                JobItem.usage.set(list(item.usage or []) + [r.usage_record(phase) for phase, r in calls]),
+                JobItem.input_tokens.set(int(item.input_tokens or 0) + sum(r.input_tokens for _, r in calls)),
+                JobItem.output_tokens.set(
+                    int(item.output_tokens or 0) + sum(r.output_tokens for _, r in calls)
+                ),
+                JobItem.cost.set(round(float(item.cost or 0) + sum(r.cost for _, r in calls), 8)),
+                JobItem.response.set({"content": last.content, "refusal": last.refusal}),
+                JobItem.model.set(last.model),
+                JobItem.finish_reason.set(last.finish_reason or "stop"),
+                JobItem.offline.set(last.offline),
+            ]
+        if accepted:
+            actions.append(JobItem.status.set("ai_done"))
+        try:
+            item.update(actions=actions, condition=JobItem.status == "pending")
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+                log.warning("answer already recorded", extra={"task_id": ctx.job.task_id, "item": item.item})
+                return
+            raise
+        if not calls:
+            return
+        cost = round(sum(r.cost for _, r in calls), 8)
+        last = calls[-1][1]
+        ctx.job.update(
+            actions=[
+                Job.input_tokens.add(sum(r.input_tokens for _, r in calls)),
+                Job.output_tokens.add(sum(r.output_tokens for _, r in calls)),
+                Job.cost.add(cost),
+                Job.model.set(last.model),
+                Job.offline.set(last.offline),
+            ]
+        )
+        provider_calls = sum(1 for _, r in calls if not r.offline)
+        if provider_calls:
+            record_spend(ctx.account.account_id, cost, provider_calls)
+    except Exception:
+        if not quiet:
+            raise
+        log.exception("could not record the usage of a failed AI call", extra={"task_id": ctx.job.task_id})
+
+
 def run_parse(state: State) -> State:
-    """PARSE (70-85%): turn the answer into structured data."""
+    """PARSE (70-85%): parse the answer and validate it against the function's response model."""
     ctx = load_context(state)
     item = _load_item(ctx)
     out = {**_base_state(state), "item": item.item}
@@ -231,16 +353,37 @@ def run_parse(state: State) -> State:
         raise InputInvalid(f"item {item.item} has no answer to parse (status {item.status})")
     _enter(ctx, "PARSE", item)
     content = (item.response or {}).get("content") or ""
-    parsed = ctx.fn.parse_response(content, StepTracker())
+    steps = StepTracker()
+    # The function's own parser first (its messages name what is wrong in its terms), then the
+    # answer is validated against the function's response model: nothing invalid reaches SAVE.
+    parsed = ctx.fn.parse_response(content, steps)
+    model = ctx.fn.response_model()
+    if model is not None:
+        from shared.ai.schemas import validate_answer
+
+        validated = validate_answer(model, content)
+        steps.add_response_step(
+            "VALIDATE",
+            message=f"answer matches {model.__name__}" if validated is not None else "plain-text answer",
+        )
     item.update(
-        actions=[JobItem.parsed.set(parsed), JobItem.status.set("parsed"), JobItem.updated_at.set(iso_now())]
+        actions=[
+            JobItem.parsed.set(parsed),
+            JobItem.status.set("parsed"),
+            JobItem.response_steps.set(list(item.response_steps or []) + steps.response_steps),
+            JobItem.updated_at.set(iso_now()),
+        ]
     )
     ctx.progress.update("PARSE", phase_percent("PARSE", _fraction(ctx, item)), ctx.fn.parse_message(parsed))
     return out
 
 
 def run_save(state: State) -> State:
-    """SAVE (85-98%): persist the parsed answer and charge credits once."""
+    """SAVE (85-98%): persist the parsed answer and charge credits once.
+
+    The ledger entry makes the charge exactly-once; the item's parsed -> saved transition makes
+    the job's counters move once, however often SAVE is retried.
+    """
     ctx = load_context(state)
     item = _load_item(ctx)
     out = {**_base_state(state), "item": item.item}
@@ -251,20 +394,41 @@ def run_save(state: State) -> State:
     _enter(ctx, "SAVE", item)
     parsed = item.parsed
     ctx.progress.update("SAVE", phase_percent("SAVE", 0), ctx.fn.save_message(parsed))
-    result = ctx.fn.save_output(parsed, item.data or {}, ctx.account, ctx.progress, StepTracker())
+    result = ctx.fn.save_output(
+        parsed,
+        {**(item.data or {}), SAVE_KEY: f"{ctx.job.task_id}#{item.item}"},
+        ctx.account,
+        ctx.progress,
+        StepTracker(),
+    )
     credits = credit_rules.credits_for(ctx.fn.get_name(), item.data or {}, result)
-    charged = credit_rules.charge(
-        ctx.account.account_id, ctx.job.task_id, item.item, ctx.fn.get_name(), credits, float(item.cost or 0)
-    )
-    item.update(
-        actions=[JobItem.result.set(result), JobItem.status.set("saved"), JobItem.updated_at.set(iso_now())]
-    )
-    actions = [Job.items_done.add(1)]
-    if charged:
-        actions.append(Job.credits.add(credits))
-    ctx.job.update(actions=actions)
+    charged = charge_credits(ctx, item, credits)
+    if not charged:
+        entry = credit_rules.ledger_entry(ctx.account.account_id, ctx.job.task_id, item.item)
+        credits = int(entry.credits) if entry is not None else credits
+    try:
+        item.update(
+            actions=[
+                JobItem.result.set(result),
+                JobItem.status.set("saved"),
+                JobItem.updated_at.set(iso_now()),
+            ],
+            condition=JobItem.status == "parsed",
+        )
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+            return out  # saved by a concurrent invocation, which counted it
+        raise
+    ctx.job.update(actions=[Job.items_done.add(1), Job.credits.add(credits)])
     ctx.progress.update("SAVE", phase_percent("SAVE", _fraction(ctx, item)), ctx.fn.save_message(parsed))
     return out
+
+
+def charge_credits(ctx: JobContext, item: JobItem, credits: int) -> bool:
+    """Charge the item's credits once (ledger entry ``{task_id}#{item}``); False if already charged."""
+    return credit_rules.charge(
+        ctx.account.account_id, ctx.job.task_id, item.item, ctx.fn.get_name(), credits, float(item.cost or 0)
+    )
 
 
 def _items(ctx: JobContext) -> list[JobItem]:
@@ -293,6 +457,7 @@ def run_done(state: State) -> State:
         result["offline"] = True
     message = ctx.fn.done_message(result)
     result["message"] = message
+    usage = _settle_accounting(ctx, items)
     now = iso_now()
     ctx.job.update(
         actions=[
@@ -303,7 +468,7 @@ def run_done(state: State) -> State:
         ]
     )
     ctx.progress.update("DONE", 100, message)
-    _write_task_log(ctx, items, status="success", phase="DONE", message=message, result=result)
+    _write_task_log(ctx, items, status="success", phase="DONE", message=message, result=result, usage=usage)
     return {**_base_state(state), "status": "completed"}
 
 
@@ -328,7 +493,7 @@ def describe_error(error: dict[str, Any] | None) -> tuple[str, str]:
             message = cause
     if name == "States.Timeout" and not message:
         message = "the phase timed out"
-    return name, (message or name)[:ERROR_MESSAGE_LIMIT]
+    return name, redact(message or name)[:ERROR_MESSAGE_LIMIT]
 
 
 def handle_item_failure(state: State) -> State:
@@ -363,6 +528,7 @@ def handle_error(state: State) -> State:
             phase = failed.phase or phase
             if failed.error and failed.error not in message:
                 error_type, message = failed.error_type or error_type, failed.error
+    usage = _settle_accounting(ctx, items)
     now = iso_now()
     result = {"success": False, "task_id": ctx.job.task_id, "error": message, "error_type": error_type}
     ctx.job.update(
@@ -377,7 +543,9 @@ def handle_error(state: State) -> State:
             Job.updated_at.set(now),
         ]
     )
-    _write_task_log(ctx, items, status="error", phase=phase, message=message, result=result, error=message)
+    _write_task_log(
+        ctx, items, status="error", phase=phase, message=message, result=result, error=message, usage=usage
+    )
     log.error("job failed", extra={"task_id": ctx.job.task_id, "phase": phase, "error_type": error_type})
     return {**_base_state(state), "status": "failed", "error": message}
 
@@ -390,8 +558,9 @@ def _write_task_log(
     message: str,
     result: dict[str, Any] | None,
     error: str | None = None,
+    usage: dict[str, Any] | None = None,
 ) -> None:
-    job = Job.get(ctx.account.account_id, ctx.job.task_id)  # fresh totals
+    job = Job.get(ctx.account.account_id, ctx.job.task_id, consistent_read=True)  # fresh totals
     started = _parse_time(job.started_at or job.created_at)
     duration = max((utcnow() - started).total_seconds(), 0.0) if started else 0.0
     request_steps: list[dict[str, Any]] = []
@@ -409,13 +578,76 @@ def _write_task_log(
         duration=round(duration, 3),
         cost=float(job.cost or 0),
         tokens=job.tokens,
+        credits=int(job.credits or 0),
         request_steps=request_steps,
         response_steps=response_steps,
         error=error,
         payload=dict(job.payload or {}),
-        result=result,
+        result={**(result or {}), "usage": usage} if usage is not None else result,
         expires_at=timedelta(days=get_settings().log_retention_days),
     ).save()
+
+
+def _tracker_view(tracker: CostTracker) -> dict[str, Any]:
+    return {
+        "input_tokens": tracker.input_tokens,
+        "output_tokens": tracker.output_tokens,
+        "total_tokens": tracker.total_tokens,
+        "cost": round(tracker.cost, 8),
+        "calls": tracker.calls,
+    }
+
+
+def aggregate_usage(items: list[JobItem]) -> dict[str, Any]:
+    """The job's token usage and cost: totals, per phase and per model (CostTracker totals)."""
+    total = CostTracker()
+    phases: dict[str, CostTracker] = {}
+    models: dict[str, CostTracker] = {}
+    calls = 0
+    for item in items:
+        total.record(int(item.input_tokens or 0), int(item.output_tokens or 0), float(item.cost or 0))
+        records = list(item.usage or [])
+        if not records and (item.input_tokens or item.output_tokens):  # recorded before usage lists
+            records = [
+                {
+                    "phase": AI_PHASE,
+                    "model": item.model or "unknown",
+                    "input_tokens": int(item.input_tokens or 0),
+                    "output_tokens": int(item.output_tokens or 0),
+                    "cost": float(item.cost or 0),
+                }
+            ]
+        for record in records:
+            calls += 1
+            tokens = (int(record.get("input_tokens") or 0), int(record.get("output_tokens") or 0))
+            cost = float(record.get("cost") or 0)
+            phases.setdefault(str(record.get("phase") or AI_PHASE), CostTracker()).record(*tokens, cost)
+            models.setdefault(str(record.get("model") or "unknown"), CostTracker()).record(*tokens, cost)
+    view: dict[str, Any] = _tracker_view(total)
+    view["calls"] = calls
+    view["phases"] = {name: _tracker_view(t) for name, t in phases.items()}
+    view["models"] = {name: _tracker_view(t) for name, t in models.items()}
+    return view
+
+
+def _settle_accounting(ctx: JobContext, items: list[JobItem]) -> dict[str, Any]:
+    """Set the job's final tokens, cost and credits from its items and the ledger.
+
+    These are authoritative: the running totals added during the run could miss the share of an
+    invocation that crashed between its writes.
+    """
+    usage = aggregate_usage(items)
+    usage["credits"] = credit_rules.charged_credits(ctx.account.account_id, ctx.job.task_id)
+    ctx.job.update(
+        actions=[
+            Job.input_tokens.set(usage["input_tokens"]),
+            Job.output_tokens.set(usage["output_tokens"]),
+            Job.cost.set(usage["cost"]),
+            Job.credits.set(usage["credits"]),
+            Job.usage.set(usage),
+        ]
+    )
+    return usage
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -452,12 +684,8 @@ def execute(state: State) -> None:
                     raise ItemFailed(f"item {key} failed") from exc
         run_done(state)
     except Exception as exc:  # noqa: BLE001 - every job failure is recorded
-        if isinstance(exc, ItemFailed) and exc.__cause__ is not None:
-            exc = (
-                ItemFailed(str(exc.__cause__))
-                if not isinstance(exc.__cause__, EngineError)
-                else exc.__cause__
-            )
+        # An ItemFailed is resolved by handle_error from the failed item's own error and phase,
+        # exactly as when the state machine's Map fails.
         handle_error({**_base_state(state), "error": error_payload(exc)})
 
 

@@ -1,7 +1,10 @@
 """Price table per model (USD per 1M tokens) and cost of one call.
 
 Overridable without a deploy: ``PRICE_TABLE_JSON`` in the environment, e.g.
-``{"my-model": {"input": 0.5, "output": 1.5}}``, merged over the defaults.
+``{"my-model": {"input": 0.5, "output": 1.5, "cached_input": 0.25}}``, merged over the defaults
+(``cached_input`` is optional and defaults to the input price). Dated snapshots
+(``gpt-4o-mini-2024-07-18``) cost as their longest known prefix; unknown models (a local
+Ollama or vLLM model) cost 0.
 """
 
 from __future__ import annotations
@@ -11,37 +14,80 @@ import os
 from functools import lru_cache
 
 DEFAULT_PRICES: dict[str, dict[str, float]] = {
-    "gpt-4.1": {"input": 2.00, "output": 8.00},
-    "gpt-4.1-mini": {"input": 0.40, "output": 1.60},
-    "gpt-4.1-nano": {"input": 0.10, "output": 0.40},
-    "gpt-4o": {"input": 2.50, "output": 10.00},
-    "gpt-4o-mini": {"input": 0.15, "output": 0.60},
+    "gpt-4.1": {"input": 2.00, "output": 8.00, "cached_input": 0.50},
+    "gpt-4.1-mini": {"input": 0.40, "output": 1.60, "cached_input": 0.10},
+    "gpt-4.1-nano": {"input": 0.10, "output": 0.40, "cached_input": 0.025},
+    "gpt-4o": {"input": 2.50, "output": 10.00, "cached_input": 1.25},
+    "gpt-4o-mini": {"input": 0.15, "output": 0.60, "cached_input": 0.075},
     "gpt-4-turbo": {"input": 10.00, "output": 30.00},
     "gpt-3.5-turbo": {"input": 0.50, "output": 1.50},
-    "o3-mini": {"input": 1.10, "output": 4.40},
-    "o4-mini": {"input": 1.10, "output": 4.40},
-    "gpt-5": {"input": 1.25, "output": 10.00},
-    "gpt-5-mini": {"input": 0.25, "output": 2.00},
-    "gpt-5-nano": {"input": 0.05, "output": 0.40},
+    "o3": {"input": 2.00, "output": 8.00, "cached_input": 0.50},
+    "o3-mini": {"input": 1.10, "output": 4.40, "cached_input": 0.55},
+    "o4-mini": {"input": 1.10, "output": 4.40, "cached_input": 0.275},
+    "gpt-5": {"input": 1.25, "output": 10.00, "cached_input": 0.125},
+    "gpt-5-mini": {"input": 0.25, "output": 2.00, "cached_input": 0.025},
+    "gpt-5-nano": {"input": 0.05, "output": 0.40, "cached_input": 0.005},
     "igny8-local-offline": {"input": 0.0, "output": 0.0},
 }
+_FREE = {"input": 0.0, "output": 0.0, "cached_input": 0.0}
+
+
+class PriceTableError(ValueError):
+    """PRICE_TABLE_JSON is malformed."""
+
+
+def _entry(name: str, prices: object) -> dict[str, float]:
+    if not isinstance(prices, dict):
+        raise PriceTableError(f"PRICE_TABLE_JSON: {name} must be an object with input and output prices")
+    try:
+        entry = {"input": float(prices["input"]), "output": float(prices["output"])}
+        entry["cached_input"] = float(prices.get("cached_input", entry["input"]))
+    except (KeyError, TypeError, ValueError):
+        raise PriceTableError(f"PRICE_TABLE_JSON: {name} needs numeric input and output prices") from None
+    if any(v < 0 for v in entry.values()):
+        raise PriceTableError(f"PRICE_TABLE_JSON: {name} has a negative price")
+    return entry
 
 
 @lru_cache(maxsize=1)
 def price_table() -> dict[str, dict[str, float]]:
-    table = {name: dict(prices) for name, prices in DEFAULT_PRICES.items()}
+    table = {name: _entry(name, prices) for name, prices in DEFAULT_PRICES.items()}
     extra = os.environ.get("PRICE_TABLE_JSON")
     if extra:
-        for name, prices in json.loads(extra).items():
-            table[name] = {"input": float(prices["input"]), "output": float(prices["output"])}
+        try:
+            overrides = json.loads(extra)
+        except ValueError:
+            raise PriceTableError("PRICE_TABLE_JSON is not valid JSON") from None
+        if not isinstance(overrides, dict):
+            raise PriceTableError("PRICE_TABLE_JSON must be an object keyed by model")
+        for name, prices in overrides.items():
+            table[str(name)] = _entry(str(name), prices)
     return table
 
 
-def cost_of(model: str, input_tokens: int, output_tokens: int) -> float:
-    """USD cost of a call; an unknown model costs as its longest known prefix, else 0."""
+def reset_price_table() -> None:
+    """Forget the cached table (tests and scripts change PRICE_TABLE_JSON)."""
+    price_table.cache_clear()
+
+
+def prices_for(model: str) -> dict[str, float]:
+    """USD per 1M tokens for ``model`` (exact, else the longest known prefix, else free)."""
     table = price_table()
     prices = table.get(model)
     if prices is None:
         prefix = max((name for name in table if model.startswith(name)), key=len, default=None)
-        prices = table[prefix] if prefix else {"input": 0.0, "output": 0.0}
-    return round((input_tokens * prices["input"] + output_tokens * prices["output"]) / 1_000_000, 8)
+        prices = table[prefix] if prefix else _FREE
+    return prices
+
+
+def cost_of(model: str, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0) -> float:
+    """USD cost of a call. ``cached_input_tokens`` (part of ``input_tokens``) cost the cached price."""
+    prices = prices_for(model)
+    cached = min(max(int(cached_input_tokens or 0), 0), max(int(input_tokens or 0), 0))
+    uncached = max(int(input_tokens or 0), 0) - cached
+    total = (
+        uncached * prices["input"]
+        + cached * prices.get("cached_input", prices["input"])
+        + max(int(output_tokens or 0), 0) * prices["output"]
+    )
+    return round(total / 1_000_000, 8)

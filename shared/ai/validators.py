@@ -12,6 +12,7 @@ SUPPORTED_MODELS: tuple[str, ...] = (
     "gpt-4o-mini",
     "gpt-4-turbo",
     "gpt-3.5-turbo",
+    "o3",
     "o3-mini",
     "o4-mini",
     "gpt-5",

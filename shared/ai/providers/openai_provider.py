@@ -1,48 +1,163 @@
 """OpenAI (and any OpenAI-compatible endpoint) through the official SDK.
 
-Timeout and retries are explicit: the SDK's defaults (10 minutes, 2 retries) could outlive a
-Lambda. Errors are mapped to the engine's typed errors so the state machine can retry the
-transient ones and fail fast on the rest. The API key never appears in an error message.
+Time is bounded explicitly. The SDK's own retries are off (``max_retries=0``): its defaults
+(10 minutes a try, and up to 2 minutes of Retry-After sleep between tries) could outlive the
+Lambda. Instead this module makes at most ``AI_MAX_RETRIES + 1`` attempts, each with a timeout
+of ``min(AI_TIMEOUT_SECONDS, time left)``, inside one deadline for the whole AI_CALL
+(``AI_CALL_BUDGET_SECONDS``, below the Lambda timeout). 429, 408/409 and 5xx answers, timeouts
+and connection errors are retried with exponential backoff and full jitter, honouring the
+provider's ``retry-after-ms`` / ``retry-after``; a wait that does not fit in the time left, or
+the last failed attempt, raises ``AIProviderTransient`` so the state machine retries later
+(its own backoff) and, when its retries run out, the job fails with the provider's reason.
+Other 4xx answers raise ``AIProviderError`` at once. See docs/decisions/ai-layer.md.
+
+The API key never appears in an error message: every provider text goes through ``redact``.
 """
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 from openai import OpenAI
 
 from shared.ai.ai_core import AIResult
-from shared.ai.settings import ModelConfig
+from shared.ai.providers import redact, remember_secret
+from shared.ai.settings import ModelConfig, call_budget_seconds
+from shared.ai.tracker import StepTracker
 from shared.config import get_settings
-from shared.errors import AIProviderError, AIProviderTransient
+from shared.errors import AIProviderError, AIProviderTransient, AIResponseInvalid
 
 _CLIENTS: dict[tuple[str | None, str], OpenAI] = {}
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+#: No attempt starts with less time than this left in the call's budget.
+MIN_ATTEMPT_SECONDS = 1.0
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 8.0
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+#: 429 codes that no wait will fix.
+NOT_RETRYABLE_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
+REASON_LIMIT = 300
 
 
 def _client(api_key: str, base_url: str | None) -> OpenAI:
-    settings = get_settings()
     cache_key = (base_url, hashlib.sha256(api_key.encode()).hexdigest())
     client = _CLIENTS.get(cache_key)
     if client is None:
         client = OpenAI(
             api_key=api_key,
             base_url=base_url,
-            timeout=settings.ai_timeout_seconds,
-            max_retries=settings.ai_max_retries,
+            timeout=get_settings().ai_timeout_seconds,
+            max_retries=0,  # retries are ours: bounded by the call's deadline, see the module doc
         )
         _CLIENTS[cache_key] = client
     return client
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A failed attempt, classified."""
+
+    transient: bool
+    message: str
+    retry_after: float | None = None
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """The provider's requested wait: ``retry-after-ms``, else ``retry-after`` (seconds or a date)."""
+    if headers is None:
+        return None
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) / divisor
+        except ValueError:
+            continue
+        if math.isfinite(seconds) and seconds >= 0:
+            return seconds
+    value = headers.get("retry-after")
+    if value:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(parsed.timestamp() - time.time(), 0.0)
+    return None
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**(attempt-1)))."""
+    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)))
+
+
+def _reason(exc: Exception, api_key: str | None = None) -> str:
+    """The provider's own reason, without anything that could carry the key."""
+    body = getattr(exc, "body", None)
+    text = ""
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and error.get("message"):
+            text = str(error["message"])
+        elif isinstance(error, str):
+            text = error
+    if not text:
+        text = str(getattr(exc, "message", "") or exc)
+    return redact(text, api_key)[:REASON_LIMIT]
+
+
+def classify(exc: Exception, timeout: float, api_key: str | None = None) -> Failure:
+    if isinstance(exc, openai.APITimeoutError):
+        return Failure(True, f"the provider did not answer within {timeout:.3g}s (timeout)")
+    if isinstance(exc, openai.APIConnectionError):
+        return Failure(True, f"could not connect to the provider: {_reason(exc, api_key)}")
+    if isinstance(exc, openai.APIStatusError):
+        status = int(exc.status_code)
+        reason = _reason(exc, api_key)
+        code = str(getattr(exc, "code", "") or "")
+        if status == 429 and code in NOT_RETRYABLE_CODES:
+            return Failure(False, f"the provider refused the request (429 {code}): {reason}")
+        wait = retry_after_seconds(getattr(exc.response, "headers", None))
+        if status == 429:
+            return Failure(True, f"rate limited by the provider (429): {reason}", wait)
+        if status in RETRYABLE_STATUSES or status >= 500:
+            return Failure(True, f"provider error {status}: {reason}", wait)
+        return Failure(False, f"the provider refused the request ({status}): {reason}")
+    if isinstance(exc, openai.OpenAIError):
+        return Failure(False, f"the provider's answer could not be read: {_reason(exc, api_key)}")
+    raise exc
+
+
 class OpenAIProvider:
-    def __init__(self, api_key: str, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.api_key = api_key
         self.base_url = base_url or get_settings().openai_base_url
+        self.sleep = sleep
+        self.clock = clock
+        remember_secret(api_key)
 
-    def request_args(self, prompt: str, config: ModelConfig) -> dict[str, Any]:
+    @property
+    def host(self) -> str:
+        if not self.base_url:
+            return "api.openai.com"
+        return urlsplit(self.base_url).hostname or ""
+
+    def request_args(self, prompt: str, config: ModelConfig, response_model: Any = None) -> dict[str, Any]:
         args: dict[str, Any] = {
             "model": config.model,
             "messages": [{"role": "user", "content": prompt}],
@@ -52,40 +167,78 @@ class OpenAIProvider:
         else:
             args["max_tokens"] = config.max_tokens
             args["temperature"] = config.temperature
-        if config.response_format == "json_object":
+        if response_model is not None and config.uses_structured_outputs:
+            from shared.ai.schemas import json_schema_format
+
+            args["response_format"] = json_schema_format(response_model)
+        elif config.response_format == "json_object":
             args["response_format"] = {"type": "json_object"}
         return args
 
-    def complete(self, prompt: str, config: ModelConfig) -> AIResult:
+    def complete(
+        self,
+        prompt: str,
+        config: ModelConfig,
+        response_model: Any = None,
+        deadline: float | None = None,
+        step_tracker: StepTracker | None = None,
+    ) -> AIResult:
+        """One answer, within ``deadline`` (a ``time.monotonic()`` value) and the retry budget."""
         client = _client(self.api_key, self.base_url)
-        try:
-            response = client.chat.completions.create(**self.request_args(prompt, config))
-        except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError) as exc:
-            raise AIProviderTransient(f"{type(exc).__name__}: {_reason(exc)}") from None
-        except openai.InternalServerError as exc:
-            raise AIProviderTransient(f"provider error {exc.status_code}: {_reason(exc)}") from None
-        except openai.APIStatusError as exc:
-            raise AIProviderError(f"provider refused the request ({exc.status_code}): {_reason(exc)}") from None
+        settings = get_settings()
+        attempts = int(settings.ai_max_retries) + 1
+        deadline = deadline if deadline is not None else self.clock() + call_budget_seconds()
+        args = self.request_args(prompt, config, response_model)
+        tracker = step_tracker or StepTracker()
+        last = "no attempt was made"
+        for attempt in range(1, attempts + 1):
+            remaining = deadline - self.clock()
+            if remaining < MIN_ATTEMPT_SECONDS:
+                raise AIProviderTransient(
+                    f"the AI call's time budget ran out after {attempt - 1} attempt(s); last error: {last}"
+                )
+            timeout = min(float(settings.ai_timeout_seconds), remaining)
+            try:
+                response = client.chat.completions.create(**args, timeout=timeout)
+            except Exception as exc:  # noqa: BLE001 - classified below, unknown errors re-raised
+                failure = classify(exc, timeout, self.api_key)
+                tracker.add_response_step(
+                    "AI_ATTEMPT", status="error", message=f"attempt {attempt}: {failure.message}"
+                )
+                if not failure.transient:
+                    raise AIProviderError(failure.message) from None
+                last = failure.message
+                if attempt == attempts:
+                    raise AIProviderTransient(f"{failure.message} (after {attempt} attempt(s))") from None
+                wait = failure.retry_after if failure.retry_after is not None else backoff_seconds(attempt)
+                if self.clock() + wait + MIN_ATTEMPT_SECONDS > deadline:
+                    raise AIProviderTransient(
+                        f"{failure.message}; a retry in {wait:.1f}s does not fit in this call's time budget"
+                    ) from None
+                self.sleep(wait)
+                continue
+            return self._result(response, config, attempt)
+        raise AssertionError("unreachable")
+
+    def _result(self, response: Any, config: ModelConfig, attempts: int) -> AIResult:
+        if not getattr(response, "choices", None):
+            raise AIResponseInvalid("the provider returned no answer (no choices)")
         choice = response.choices[0]
         usage = response.usage
         message = choice.message
+        prompt_details = getattr(usage, "prompt_tokens_details", None)
+        completion_details = getattr(usage, "completion_tokens_details", None)
+        refusal = getattr(message, "refusal", None)
         return AIResult(
             content=message.content or "",
             model=response.model or config.model,
             input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            cached_input_tokens=int(getattr(prompt_details, "cached_tokens", 0) or 0),
+            reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", 0) or 0),
             finish_reason=choice.finish_reason,
             provider="openai",
-            extra={"refusal": getattr(message, "refusal", None)},
+            attempts=attempts,
+            max_tokens=config.max_tokens,
+            extra={"refusal": redact(refusal, self.api_key) if refusal else None},
         )
-
-
-def _reason(exc: Exception) -> str:
-    """The provider's own reason, without anything that could carry the key."""
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])[:300]
-    text = str(getattr(exc, "message", "") or exc)
-    return text[:300]
