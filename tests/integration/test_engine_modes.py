@@ -100,7 +100,9 @@ def test_ideas_save_retried_after_a_crash_does_not_duplicate(account):
     engine.run_parse(item_state)
     item = JobItem.get(f"{account.account_id}#{job.task_id}", item_state["item"])
     data = {**item.data, engine.SAVE_KEY: f"{job.task_id}#{item.item}"}
-    GenerateIdeasFunction().save_output(item.parsed, data, Account.get(account.account_id))  # the "crashed" SAVE
+    GenerateIdeasFunction().save_output(
+        item.parsed, data, Account.get(account.account_id)
+    )  # the "crashed" SAVE
     first = sorted(int(i.id) for i in query_account(ContentIdea, account.account_id))
 
     engine.run_save(item_state)  # the retry
