@@ -458,16 +458,9 @@ def run_done(state: State) -> State:
     message = ctx.fn.done_message(result)
     result["message"] = message
     usage = _settle_accounting(ctx, items)
-    now = iso_now()
-    ctx.job.update(
-        actions=[
-            Job.status.set("completed"),
-            Job.result.set(result),
-            Job.finished_at.set(now),
-            Job.updated_at.set(now),
-        ]
-    )
-    ctx.progress.update("DONE", 100, message)
+    # Status, result and the DONE progress entry in one write: a poller never sees a completed
+    # job without its final message.
+    ctx.progress.update("DONE", 100, message, status="completed", result=result, finished_at=iso_now())
     _write_task_log(ctx, items, status="success", phase="DONE", message=message, result=result, usage=usage)
     return {**_base_state(state), "status": "completed"}
 
