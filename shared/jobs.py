@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from shared.ai import validators
 from shared.ai.engine import create_job, job_state, run_sync
 from shared.ai.registry import get_function_instance
 from shared.ai.settings import canonical_name
@@ -15,7 +16,7 @@ from shared.config import get_settings
 from shared.db.base import iso_now
 from shared.db.models import Job
 from shared.db.repo import get_account
-from shared.errors import EngineError, InputInvalid, NotFound
+from shared.errors import EngineError, NotFound
 from shared.observability import metrics
 
 
@@ -39,8 +40,7 @@ def prevalidate(account_id: str, function_name: str, payload: dict[str, Any]) ->
     if account is None:
         raise NotFound(f"account {account_id} not found")
     validation = get_function_instance(canonical_name(function_name)).validate(payload, account)
-    if not validation.get("valid"):
-        raise InputInvalid(validation.get("error") or "invalid input")
+    validators.raise_if_invalid(validation)
 
 
 def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync: bool = False) -> Job:

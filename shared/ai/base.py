@@ -29,6 +29,9 @@ PHASES = ("INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE")
 class BaseAIFunction(ABC):
     """Abstract AI function."""
 
+    #: What the ``ids`` of a request name, for messages ("at most 10 clusters per request").
+    item_label: str = "ids"
+
     #: When True, one item's failure is recorded and the other items go on.
     isolate_item_failures: bool = False
 
@@ -73,7 +76,7 @@ class BaseAIFunction(ABC):
 
     def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
         """Default validation: ``ids`` present and within ``get_max_items``."""
-        return validators.validate_ids(payload, self.get_max_items())
+        return validators.validate_ids(payload, self.get_max_items(), self.item_label)
 
     def response_model(self) -> type[PydanticModel] | None:
         """The pydantic model of the expected answer, by function name (``shared.ai.schemas``).

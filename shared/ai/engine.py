@@ -21,6 +21,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from shared.ai import credits as credit_rules
+from shared.ai import validators
 from shared.ai.ai_core import AICore, AIResult
 from shared.ai.base import BaseAIFunction
 from shared.ai.budget import check_job_budget, record_spend
@@ -130,8 +131,7 @@ def run_init(state: State) -> State:
     )
     payload = dict(ctx.job.payload or {})
     validation = ctx.fn.validate(payload, ctx.account)
-    if not validation.get("valid"):
-        raise InputInvalid(validation.get("error") or "invalid input")
+    validators.raise_if_invalid(validation)
     # The model and the budget are checked here, before any AI call.
     config = _model_config(ctx)
     check_model_allowed(config.model, ctx.account.account_id)

@@ -30,12 +30,23 @@ def ok(**extra: Any) -> dict[str, Any]:
     return {"valid": True, **extra}
 
 
-def fail(error: str) -> dict[str, Any]:
-    return {"valid": False, "error": error}
+def fail(error: str, not_found: bool = False) -> dict[str, Any]:
+    """An invalid result; ``not_found`` marks records missing from the account (HTTP 404)."""
+    return {"valid": False, "error": error, "not_found": not_found}
 
 
-def validate_ids(payload: dict[str, Any], max_items: int | None = None) -> dict[str, Any]:
-    """``ids`` is a non-empty list of positive integers, at most ``max_items`` long."""
+def raise_if_invalid(validation: dict[str, Any]) -> None:
+    """Raise the typed error a failed validation stands for (one mapping for the API and INIT)."""
+    if validation.get("valid"):
+        return
+    from shared.errors import InputInvalid, NotFound
+
+    error = validation.get("error") or "invalid input"
+    raise NotFound(error) if validation.get("not_found") else InputInvalid(error)
+
+
+def validate_ids(payload: dict[str, Any], max_items: int | None = None, label: str = "ids") -> dict[str, Any]:
+    """``ids`` is a non-empty list of positive integers, at most ``max_items`` (of ``label``) long."""
     ids = payload.get("ids")
     if not isinstance(ids, list) or not ids:
         return fail("ids is required: a non-empty list of record ids")
@@ -44,7 +55,7 @@ def validate_ids(payload: dict[str, Any], max_items: int | None = None) -> dict[
     if len(set(ids)) != len(ids):
         return fail("ids contains duplicates")
     if max_items is not None and len(ids) > max_items:
-        return fail(f"too many ids: {len(ids)} given, at most {max_items} allowed per request")
+        return fail(f"at most {max_items} {label} per request (got {len(ids)})")
     return ok()
 
 
@@ -61,7 +72,9 @@ def validate_keywords_exist(ids: list[int], account_id: str) -> dict[str, Any]:
     found = batch_get(Keyword, account_id, ids)
     missing = _missing(ids, found)
     if missing:
-        return fail(f"keywords not found in this account: {', '.join(map(str, missing[:20]))}")
+        return fail(
+            f"keywords not found in this account: {', '.join(map(str, missing[:20]))}", not_found=True
+        )
     return ok(keywords=[k.keyword for k in found])
 
 
@@ -70,7 +83,7 @@ def validate_cluster_exists(cluster_id: int, account_id: str) -> dict[str, Any]:
     from shared.db.repo import get_one
 
     if get_one(Cluster, account_id, cluster_id) is None:
-        return fail(f"cluster {cluster_id} not found in this account")
+        return fail(f"cluster {cluster_id} not found in this account", not_found=True)
     return ok()
 
 
@@ -80,7 +93,9 @@ def validate_clusters_exist(ids: list[int], account_id: str) -> dict[str, Any]:
 
     missing = _missing(ids, batch_get(Cluster, account_id, ids))
     if missing:
-        return fail(f"clusters not found in this account: {', '.join(map(str, missing[:20]))}")
+        return fail(
+            f"clusters not found in this account: {', '.join(map(str, missing[:20]))}", not_found=True
+        )
     return ok()
 
 
@@ -90,7 +105,9 @@ def validate_tasks_exist(ids: list[int], account_id: str) -> dict[str, Any]:
 
     missing = _missing(ids, batch_get(WriterTask, account_id, ids))
     if missing:
-        return fail(f"writer tasks not found in this account: {', '.join(map(str, missing[:20]))}")
+        return fail(
+            f"writer tasks not found in this account: {', '.join(map(str, missing[:20]))}", not_found=True
+        )
     return ok()
 
 

@@ -7,11 +7,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 
-from shared.ai import validators
-from shared.ai.registry import get_function_instance
 from shared.api.models import IdsRequest
 from shared.api.resolver import current_account, json_response, route
-from shared.errors import InputInvalid, NotFound
 from shared.jobs import start_job
 from shared.writer import get_idea, idea_view, list_ideas
 
@@ -25,14 +22,8 @@ class GenerateIdeasRequest(IdsRequest):
 
 @route(router, "POST", "/v1/planner/clusters/auto_generate_ideas/")
 def auto_generate_ideas(body: GenerateIdeasRequest) -> Any:
-    account_id = current_account(router)
-    limit = get_function_instance("generate_ideas").get_max_items()
-    if limit is not None and len(body.ids) > limit:
-        raise InputInvalid(f"at most {limit} clusters per request (got {len(body.ids)})")
-    found = validators.validate_clusters_exist(body.ids, account_id)
-    if not found["valid"]:
-        raise NotFound(found["error"])
-    job = start_job(account_id, "generate_ideas", body.model_dump())
+    # start_job validates first: more than 10 clusters is a 400, unknown clusters a 404.
+    job = start_job(current_account(router), "generate_ideas", body.model_dump())
     return json_response(
         202,
         {

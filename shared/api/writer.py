@@ -8,11 +8,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import Field
 
-from shared.ai import validators
-from shared.ai.registry import get_function_instance
 from shared.api.models import Body, Id, IdsRequest
 from shared.api.resolver import current_account, json_response, route
-from shared.errors import InputInvalid, NotFound
+from shared.errors import NotFound
 from shared.jobs import start_job
 from shared.writer import (
     content_view,
@@ -73,14 +71,8 @@ def get_task_route(task_id: int) -> dict[str, Any]:
 
 @route(router, "POST", "/v1/writer/tasks/auto_generate_content/")
 def auto_generate_content(body: GenerateContentRequest) -> Any:
-    account_id = current_account(router)
-    limit = get_function_instance("generate_content").get_max_items()
-    if limit is not None and len(body.ids) > limit:
-        raise InputInvalid(f"at most {limit} tasks per request (got {len(body.ids)})")
-    found = validators.validate_tasks_exist(body.ids, account_id)
-    if not found["valid"]:
-        raise NotFound(found["error"])
-    job = start_job(account_id, "generate_content", body.model_dump())
+    # start_job validates first: more than 50 tasks is a 400, unknown tasks a 404.
+    job = start_job(current_account(router), "generate_content", body.model_dump())
     return json_response(
         202,
         {

@@ -105,7 +105,7 @@ def test_auto_cluster_bad_input(account, body, message):
 
 def test_auto_cluster_unknown_ids_is_rejected_at_once(account):
     status, response = api("POST", "/v1/planner/keywords/auto_cluster/", account.api_key, {"ids": [424242]})
-    assert status == 400
+    assert status == 404
     assert response["message"] == "keywords not found in this account: 424242"
 
 
@@ -120,7 +120,7 @@ def test_accounts_cannot_see_each_other(stack, account):
     assert status == 200 and listed["results"] == []
     # The other account cannot cluster our keywords, even by guessing ids.
     status, response = api("POST", "/v1/planner/keywords/auto_cluster/", other_key, {"ids": ids})
-    assert status == 400 and "not found in this account" in response["message"]
+    assert status == 404 and "not found in this account" in response["message"]
     # Nor read our jobs.
     status, started = api("POST", "/v1/planner/keywords/auto_cluster/", account.api_key, {"ids": ids})
     assert status == 202

@@ -194,15 +194,15 @@ def _run_without_prevalidation(stack, account_id: str, function_name: str, paylo
 
 
 def test_generate_ideas_input_checks_and_plan_limit(stack, account, fake_openai):
-    from shared.errors import InputInvalid
+    from shared.errors import InputInvalid, NotFound
     from shared.jobs import start_job
 
     cold = make_cluster(account.account_id, "Cold Brew", COLD_BREW)
     make_cluster(account.account_id, "Espresso Machines", ESPRESSO)
 
-    with pytest.raises(InputInvalid, match="too many ids: 11 given, at most 10 allowed per request"):
+    with pytest.raises(InputInvalid, match=r"at most 10 clusters per request \(got 11\)"):
         start_job(account.account_id, "generate_ideas", {"ids": list(range(1, 12))})
-    with pytest.raises(InputInvalid, match="clusters not found in this account: 98765"):
+    with pytest.raises(NotFound, match="clusters not found in this account: 98765"):
         start_job(account.account_id, "generate_ideas", {"ids": [cold, 98765]})
     Account(account.account_id).update(actions=[Account.max_clusters.set(1)])
     with pytest.raises(InputInvalid, match="plan limit reached: 2 clusters of 1"):

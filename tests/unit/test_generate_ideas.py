@@ -167,7 +167,11 @@ def test_seed_progress_messages_word_for_word():
 def test_limits_and_validation_without_storage():
     assert FN.get_name() == "generate_ideas" and FN.get_max_items() == 10
     too_many = FN.validate({"ids": list(range(1, 12))}, SimpleNamespace(account_id="a"))
-    assert too_many == {"valid": False, "error": "too many ids: 11 given, at most 10 allowed per request"}
+    assert too_many == {
+        "valid": False,
+        "error": "at most 10 clusters per request (got 11)",
+        "not_found": False,
+    }
     assert FN.validate({"ids": []}, SimpleNamespace(account_id="a"))["valid"] is False
 
 

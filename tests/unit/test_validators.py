@@ -17,7 +17,7 @@ from shared.ai import validators
         ({"ids": [True]}, "positive integers"),
         ({"ids": [0]}, "positive integers"),
         ({"ids": [1, 1]}, "duplicates"),
-        ({"ids": list(range(1, 12))}, "too many ids: 11 given, at most 10"),
+        ({"ids": list(range(1, 12))}, "at most 10 ids per request (got 11)"),
     ],
 )
 def test_validate_ids_rejects(payload, error):

@@ -24,6 +24,8 @@ def normalize(text: str) -> str:
 
 
 class AutoClusterFunction(BaseAIFunction):
+    item_label = "keywords"
+
     def get_name(self) -> str:
         return "auto_cluster"
 
@@ -36,7 +38,7 @@ class AutoClusterFunction(BaseAIFunction):
 
     # ------------------------------------------------------------ INIT
     def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        result = validators.validate_ids(payload, self.get_max_items())
+        result = validators.validate_ids(payload, self.get_max_items(), self.item_label)
         if not result["valid"]:
             return result
         sector_id = payload.get("sector_id")

@@ -208,6 +208,7 @@ def idea_context(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class GenerateContentFunction(BaseAIFunction):
+    item_label = "tasks"
     isolate_item_failures = True
 
     def get_name(self) -> str:
@@ -225,7 +226,7 @@ class GenerateContentFunction(BaseAIFunction):
 
     # ------------------------------------------------------------ INIT
     def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        result = validators.validate_ids(payload, self.get_max_items())
+        result = validators.validate_ids(payload, self.get_max_items(), self.item_label)
         if not result["valid"]:
             return result
         return validators.validate_tasks_exist(payload["ids"], account.account_id)

@@ -65,6 +65,8 @@ def keywords_text(value: Any) -> str:
 
 
 class GenerateIdeasFunction(BaseAIFunction):
+    item_label = "clusters"
+
     def get_name(self) -> str:
         return "generate_ideas"
 
@@ -80,7 +82,7 @@ class GenerateIdeasFunction(BaseAIFunction):
 
     # ------------------------------------------------------------ INIT
     def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        result = validators.validate_ids(payload, self.get_max_items())
+        result = validators.validate_ids(payload, self.get_max_items(), self.item_label)
         if not result["valid"]:
             return result
         # The seed checks the first cluster only; every cluster of the request is checked here.
