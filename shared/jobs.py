@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.ai import validators
+from shared.ai.budget import check_job_budget
 from shared.ai.engine import create_job, job_state, run_sync
 from shared.ai.registry import get_function_instance
 from shared.ai.settings import canonical_name
@@ -32,7 +33,7 @@ def _sfn() -> Any:
 
 
 def prevalidate(account_id: str, function_name: str, payload: dict[str, Any]) -> None:
-    """Run the function's INIT validation before anything is stored, so the caller gets a 4xx now.
+    """Run INIT's validation and budget check before anything is stored: the caller gets a 4xx now.
 
     INIT validates again when the job runs (the data may change in between).
     """
@@ -41,6 +42,7 @@ def prevalidate(account_id: str, function_name: str, payload: dict[str, Any]) ->
         raise NotFound(f"account {account_id} not found")
     validation = get_function_instance(canonical_name(function_name)).validate(payload, account)
     validators.raise_if_invalid(validation)
+    check_job_budget(account, canonical_name(function_name), payload)
 
 
 def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync: bool = False) -> Job:

@@ -42,3 +42,16 @@ def api(
     headers = {"authorization": f"Bearer {key}"} if key else {}
     response = call_api(proxy_event(method, path, body, headers, query))
     return int(response["statusCode"]), json.loads(response.get("body") or "null")
+
+
+def run_job_unchecked(stack: Any, account_id: str, function_name: str, payload: dict[str, Any]) -> Any:
+    """Start the state machine on a new job without the API's pre-checks, so INIT itself decides."""
+    from shared.ai.engine import create_job, job_state
+    from shared.db.models import Job
+
+    job = create_job(account_id, function_name, payload)
+    execution = stack.client("stepfunctions").start_execution(
+        stateMachineArn=stack.state_machine_arn, name=job.task_id, input=json.dumps(job_state(job))
+    )
+    stack.wait_for_execution(execution["executionArn"])
+    return Job.get(account_id, job.task_id)

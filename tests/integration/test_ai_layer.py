@@ -21,9 +21,10 @@ from shared.ai.pricing import cost_of
 from shared.ai.settings import get_account_ai_settings, save_account_ai_settings
 from shared.db.models import AITaskLog, Cluster, Job, JobItem
 from shared.db.repo import get_account, query_account
-from shared.errors import AIProviderTransient, InputInvalid
+from shared.errors import AIProviderTransient, InputInvalid, InsufficientCredits
+from shared.jobs import start_job
 from tests.fakes.openai_server import FakeReply
-from tests.helpers import add_keywords, run_job
+from tests.helpers import add_keywords, run_job, run_job_unchecked
 
 pytestmark = pytest.mark.integration
 
@@ -366,16 +367,22 @@ def test_no_credits_left_refuses_the_job_before_any_request(stack, fake_openai):
     from shared.accounts import create_account
 
     broke = create_account("Broke agency", credits=0)
-
-    job = cluster_job(stack, broke.account_id)
+    ids = add_keywords(broke.account_id, KEYWORDS)
+    message = (
+        "not enough credits: this job needs 1 credit(s) and the account has 0 left. "
+        "Add credits to the account or select fewer keywords per job."
+    )
+    # The API refuses at once (402), storing nothing ...
+    with pytest.raises(InsufficientCredits) as refused:
+        start_job(broke.account_id, "auto_cluster", {"ids": ids})
+    assert str(refused.value) == message and list(query_account(Job, broke.account_id)) == []
+    # ... and INIT refuses too, for a job started any other way.
+    job = run_job_unchecked(stack, broke.account_id, "auto_cluster", {"ids": ids})
 
     job, items, log, ledger = records(broke.account_id, job)
     assert fake_openai.requests == []
     assert job.status == "failed" and job.phase == "INIT" and job.error_type == "InsufficientCredits"
-    assert job.error == (
-        "not enough credits: this job needs 1 credit(s) and the account has 0 left. "
-        "Add credits to the account or select fewer keywords per job."
-    )
+    assert job.error == message
     assert items == [] and ledger == [] and log.status == "error" and log.credits == 0
     assert_accounted(job, items, log, ledger)
 
@@ -385,8 +392,11 @@ def test_a_spent_monthly_budget_refuses_the_job_before_any_request(stack, fake_o
 
     capped = create_account("Capped agency", credits=1000, monthly_budget_usd=5)
     record_spend(capped.account_id, 5.0, calls=40)
+    ids = add_keywords(capped.account_id, KEYWORDS)
+    with pytest.raises(InsufficientCredits, match=r"the monthly AI budget of \$5.00 is used up"):
+        start_job(capped.account_id, "auto_cluster", {"ids": ids})
 
-    job = cluster_job(stack, capped.account_id)
+    job = run_job_unchecked(stack, capped.account_id, "auto_cluster", {"ids": ids})
 
     job, items, log, ledger = records(capped.account_id, job)
     assert fake_openai.requests == []

@@ -171,3 +171,19 @@ def test_prompts_per_account(account):
     assert api("GET", "/v1/settings/prompts/auto_cluster", account.api_key)[1]["prompt_value"] == prompt
     assert api("DELETE", "/v1/settings/prompts/auto_cluster", account.api_key)[1]["source"] == "default"
     assert api("GET", "/v1/settings/prompts/nope", account.api_key)[0] == 404
+
+
+def test_a_job_over_the_accounts_credits_is_refused_with_402(stack, account):
+    from shared.db.models import Account, Job
+    from shared.db.repo import query_account as jobs_of
+
+    ids = add_keywords(account.account_id, [f"budget keyword {i}" for i in range(25)])
+    Account(account.account_id).update(actions=[Account.credits.set(2)])
+
+    status, response = api("POST", "/v1/planner/keywords/auto_cluster/", account.api_key, {"ids": ids})
+
+    assert status == 402
+    assert response["message"].startswith(
+        "not enough credits: this job needs 3 credit(s) and the account has 2 left"
+    )
+    assert list(jobs_of(Job, account.account_id)) == []

@@ -22,7 +22,7 @@ from shared.db.repo import (
 )
 from shared.writer import article_document, article_filename, create_tasks_from_ideas, queue_ideas
 from tests.fakes.openai_server import FakeReply, ReceivedRequest
-from tests.helpers import add_keywords, api, run_job
+from tests.helpers import add_keywords, api, run_job, run_job_unchecked
 
 pytestmark = pytest.mark.integration
 
@@ -181,18 +181,6 @@ def test_generate_ideas_saves_matched_ideas(stack, account, fake_openai):
     )
 
 
-def _run_without_prevalidation(stack, account_id: str, function_name: str, payload: dict) -> Job:
-    """Start the state machine on a job directly, so that INIT itself is what rejects the input."""
-    from shared.ai.engine import create_job, job_state
-
-    job = create_job(account_id, function_name, payload)
-    execution = stack.client("stepfunctions").start_execution(
-        stateMachineArn=stack.state_machine_arn, name=job.task_id, input=json.dumps(job_state(job))
-    )
-    stack.wait_for_execution(execution["executionArn"])
-    return Job.get(account_id, job.task_id)
-
-
 def test_generate_ideas_input_checks_and_plan_limit(stack, account, fake_openai):
     from shared.errors import InputInvalid, NotFound
     from shared.jobs import start_job
@@ -208,8 +196,8 @@ def test_generate_ideas_input_checks_and_plan_limit(stack, account, fake_openai)
     with pytest.raises(InputInvalid, match="plan limit reached: 2 clusters of 1"):
         start_job(account.account_id, "generate_ideas", {"ids": [cold]})
     # INIT runs the same checks when the job runs (the data may have changed since the request).
-    limited = _run_without_prevalidation(stack, account.account_id, "generate_ideas", {"ids": [cold]})
-    unknown = _run_without_prevalidation(stack, account.account_id, "generate_ideas", {"ids": [98765]})
+    limited = run_job_unchecked(stack, account.account_id, "generate_ideas", {"ids": [cold]})
+    unknown = run_job_unchecked(stack, account.account_id, "generate_ideas", {"ids": [98765]})
     Account(account.account_id).update(actions=[Account.max_clusters.remove()])
 
     assert limited.status == "failed" and limited.phase == "INIT"
