@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from local_stack.apigw import call_api, proxy_event  # noqa: E402
 from local_stack.stack import LocalStack  # noqa: E402
 
-OUT = ROOT / "out"
+OUT = ROOT / "out"  # replaced by --out
 
 
 class Api:
@@ -79,16 +79,21 @@ def job_summary(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--csv", default=str(ROOT / "data" / "sample_keywords.csv"))
     parser.add_argument("--clusters", type=int, default=3, help="ideas for this many of the largest clusters")
     parser.add_argument("--articles", type=int, default=0, help="write at most this many articles (0: all)")
-    args = parser.parse_args()
+    parser.add_argument("--out", default=str(ROOT / "out"), help="where summary.json and articles/ go")
+    parser.add_argument("--stack-name", default="igny8-demo")
+    args = parser.parse_args(argv)
+    global OUT
+    OUT = Path(args.out).resolve()
+    shutil.rmtree(OUT / "articles", ignore_errors=True)
 
     provider = "OpenAI-compatible API" if os.environ.get("OPENAI_API_KEY") else "offline local provider"
     print(f"IGNY8 demo on the local AWS stack (moto), AI provider: {provider}")
-    stack = LocalStack(stack_name="igny8-demo").start()
+    stack = LocalStack(stack_name=args.stack_name).start()
     try:
         return run(args, stack)
     finally:
@@ -218,7 +223,7 @@ def write_articles(api: Api, task_ids: list[int]) -> list[dict[str, Any]]:
                 "path": str(path.relative_to(OUT)),
             }
         )
-        print(f"   wrote {path.relative_to(ROOT)} ({content['word_count']} words)")
+        print(f"   wrote {path} ({content['word_count']} words)")
     return articles
 
 
@@ -243,7 +248,7 @@ def write_summary(
     ideas: list[dict[str, Any]],
     articles: list[dict[str, Any]],
 ) -> None:
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     summary = {
         "keywords": keywords,
         "clusters": [
@@ -264,5 +269,4 @@ def write_summary(
 
 
 if __name__ == "__main__":
-    shutil.rmtree(OUT / "articles", ignore_errors=True)
     raise SystemExit(main())
