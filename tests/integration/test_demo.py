@@ -44,3 +44,87 @@ def test_demo_writes_summary_and_articles(tmp_path):
         assert article["word_count"] > 300 and article["meta_title"] and article["meta_description"]
         assert "<h1>" in html and "<h2>" in html and "<script" not in html
         assert "Offline draft" in html
+
+
+def _model_answer(prompt: str) -> dict:
+    """What a model might answer, computed from the prompt the engine sent."""
+    import re
+
+    if "Keywords (with volume" in prompt:
+        keywords = re.findall(r"^- (.+) \(Volume: \d+", prompt, flags=re.MULTILINE)
+        groups: dict[str, list[str]] = {}
+        for keyword in keywords:
+            groups.setdefault(keyword.split()[0], []).append(keyword)
+        return {
+            "clusters": [
+                {
+                    "name": f"{head.title()} topics",
+                    "description": f"Searches starting with {head}",
+                    "keywords": kws,
+                }
+                for head, kws in groups.items()
+            ]
+        }
+    if "Keywords of each cluster" in prompt:
+        clusters = re.findall(r"^Cluster ID: (\d+) \| Name: (.+?) \| Description", prompt, flags=re.MULTILINE)
+        return {
+            "ideas": [
+                {
+                    "title": f"{name}: guide {n}",
+                    "description": {
+                        "introduction": "Intro",
+                        "sections": [{"heading": "Basics", "subsections": []}],
+                    },
+                    "content_type": "guide",
+                    "content_structure": "cluster_hub" if n == 1 else "supporting_page",
+                    "cluster_id": int(cid),
+                    "cluster_name": name,
+                    "estimated_word_count": 1200,
+                    "covered_keywords": name.lower(),
+                }
+                for cid, name in clusters
+                for n in (1, 2)
+            ]
+        }
+    title = re.search(r"Title: (.+)", prompt)
+    heading = title.group(1) if title else "Article"
+    body = " ".join(["Model-written paragraph about the topic."] * 60)
+    return {
+        "content": f"<h2>{heading}</h2><p>{body}</p><script>alert(1)</script>",
+        "title": heading,
+        "meta_title": heading[:60],
+        "meta_description": f"All about {heading}"[:160],
+        "primary_keyword": heading.lower(),
+        "secondary_keywords": "one, two",
+        "tags": ["coffee"],
+        "categories": ["Guides"],
+    }
+
+
+def test_demo_takes_the_openai_path_when_a_key_is_set(tmp_path, _fake_openai_server):
+    from tests.fakes.openai_server import FakeReply
+
+    server = _fake_openai_server
+    server.reset()
+    server.responder = lambda request: FakeReply(content=json.dumps(_model_answer(request.prompt)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AWS_", "MOTO_"))}
+    env.update(OPENAI_API_KEY="sk-demo-test", OPENAI_BASE_URL=server.base_url, OPENAI_MODEL="gpt-4o-mini")
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--out", str(tmp_path), "--articles", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "AI provider: OpenAI-compatible API" in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert {j["model"] for j in summary["jobs"]} == {"gpt-4o-mini"}
+    assert all(j["tokens"] > 0 and j["cost"] > 0 for j in summary["jobs"])
+    assert [r.body["model"] for r in server.requests][:1] == ["gpt-4o-mini"]
+    assert len(server.requests) == 1 + 1 + 2  # one clustering call, one ideas call, one per article
+    html = (tmp_path / summary["articles"][0]["path"]).read_text()
+    assert "Model-written paragraph" in html and "<script" not in html and "Offline draft" not in html
+    assert "sk-demo-test" not in result.stdout + result.stderr
