@@ -32,8 +32,20 @@ class Settings(BaseModel):
     log_retention_days: int = Field(default=90, ge=1)
     # Bounded concurrency of per-item AI calls (Map state) and of calls per account.
     max_item_concurrency: int = Field(default=4, ge=1, le=40)
+    # Seconds one AI_CALL may spend on the provider, retries included (< the Lambda's timeout).
+    ai_call_budget_seconds: float = Field(default=240.0, gt=0, le=900)
+    # Provider calls in flight per account (default: max_item_concurrency).
+    ai_account_max_concurrency: int | None = Field(default=None, ge=1, le=100)
+    # The OpenAI key in SSM Parameter Store instead of Secrets Manager.
+    openai_parameter_name: str | None = None
 
-    @field_validator("openai_api_key", "openai_base_url", "openai_secret_name", "state_machine_arn")
+    @field_validator(
+        "openai_api_key",
+        "openai_base_url",
+        "openai_secret_name",
+        "openai_parameter_name",
+        "state_machine_arn",
+    )
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
@@ -51,6 +63,9 @@ _ENV = {
     "ai_max_retries": "AI_MAX_RETRIES",
     "log_retention_days": "LOG_RETENTION_DAYS",
     "max_item_concurrency": "MAX_ITEM_CONCURRENCY",
+    "ai_call_budget_seconds": "AI_CALL_BUDGET_SECONDS",
+    "ai_account_max_concurrency": "AI_ACCOUNT_MAX_CONCURRENCY",
+    "openai_parameter_name": "OPENAI_PARAMETER_NAME",
 }
 
 

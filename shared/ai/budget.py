@@ -90,7 +90,6 @@ def estimate_job_cost(function_name: str, payload: dict[str, Any], config: Model
 
 def _uses_provider(config: ModelConfig) -> bool:
     """Whether calls go to a provider (and cost money) rather than the offline local provider."""
-    import os
 
     from shared.config import get_settings
 
@@ -100,7 +99,7 @@ def _uses_provider(config: ModelConfig) -> bool:
         or config.base_url
         or settings.openai_api_key
         or settings.openai_secret_name
-        or os.environ.get("OPENAI_PARAMETER_NAME")
+        or settings.openai_parameter_name
     )
 
 

@@ -14,7 +14,6 @@ else MAX_ITEM_CONCURRENCY (the Map state's bound).
 
 from __future__ import annotations
 
-import os
 import random
 import time
 import uuid
@@ -60,10 +59,8 @@ def account_limit(account_id: str) -> int:
     configured = _account_config(account_id).get("max_concurrency")
     if configured:
         return max(1, int(configured))
-    raw = os.environ.get("AI_ACCOUNT_MAX_CONCURRENCY")
-    if raw and raw.isdigit() and int(raw) > 0:
-        return int(raw)
-    return int(get_settings().max_item_concurrency)
+    settings = get_settings()
+    return int(settings.ai_account_max_concurrency or settings.max_item_concurrency)
 
 
 def _conditional_failed(exc: PutError) -> bool:

@@ -13,7 +13,6 @@ stored but never returned: ``get_account_ai_settings`` and the save return a red
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,7 +62,6 @@ LENGTH_RETRY_FACTOR = 2
 #: Seconds one AI_CALL may spend on the provider, all attempts and waits included. Must stay
 #: below the AI_CALL Lambda's timeout (300 s in template.yaml), itself below the state's
 #: TimeoutSeconds (330 s in engine.asl.json). See docs/decisions/ai-layer.md.
-DEFAULT_CALL_BUDGET_SECONDS = 240.0
 ACCOUNT_SETTING_KEYS = (
     "model",
     "temperature",
@@ -136,13 +134,8 @@ def larger_max_tokens(config: ModelConfig) -> int | None:
 
 
 def call_budget_seconds() -> float:
-    """Seconds one AI_CALL may spend on the provider (env AI_CALL_BUDGET_SECONDS)."""
-    raw = os.environ.get("AI_CALL_BUDGET_SECONDS")
-    try:
-        value = float(raw) if raw else DEFAULT_CALL_BUDGET_SECONDS
-    except ValueError:
-        value = DEFAULT_CALL_BUDGET_SECONDS
-    return value if math.isfinite(value) and value > 0 else DEFAULT_CALL_BUDGET_SECONDS
+    """Seconds one AI_CALL may spend on the provider (AI_CALL_BUDGET_SECONDS, validated in Settings)."""
+    return float(get_settings().ai_call_budget_seconds)
 
 
 def redact_url(url: str) -> str:

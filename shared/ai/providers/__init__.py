@@ -17,7 +17,6 @@ that may carry provider output goes through ``redact``.
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from typing import Any
@@ -127,7 +126,7 @@ def resolve_api_key() -> str | None:
         key = settings.openai_api_key
     elif settings.openai_secret_name:
         key = _secret_value(settings.openai_secret_name)
-    elif os.environ.get("OPENAI_PARAMETER_NAME"):
-        key = _secret_value.parameter(os.environ["OPENAI_PARAMETER_NAME"])
+    elif settings.openai_parameter_name:
+        key = _secret_value.parameter(settings.openai_parameter_name)
     remember_secret(key)
     return key
