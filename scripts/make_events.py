@@ -61,6 +61,32 @@ API_EVENTS = {
     "api_list_tasks": ("GET", "/v1/writer/tasks/", None, {"status": "queued"}),
     "api_auto_generate_content": ("POST", "/v1/writer/tasks/auto_generate_content/", {"ids": [1]}, None),
     "api_list_content": ("GET", "/v1/writer/content/", None, None),
+    "api_get_content": ("GET", "/v1/writer/content/1/", None, None),
+    "api_get_task": ("GET", "/v1/writer/tasks/1/", None, None),
+    "api_get_idea": ("GET", "/v1/planner/ideas/1/", None, None),
+    "api_get_cluster": ("GET", "/v1/planner/clusters/1/", None, None),
+    "api_create_site": (
+        "POST",
+        "/v1/planner/sites/",
+        {"name": "Home Barista", "domain": "homebarista.example"},
+        None,
+    ),
+    "api_list_sites": ("GET", "/v1/planner/sites/", None, None),
+    "api_create_sector": ("POST", "/v1/planner/sectors/", {"name": "Brewing", "site_id": 1}, None),
+    "api_list_sectors": ("GET", "/v1/planner/sectors/", None, None),
+    "api_list_jobs": ("GET", "/v1/jobs/", None, {"limit": "20"}),
+    "api_get_job_log": ("GET", f"/v1/jobs/{SAMPLE_TASK}/log", None, None),
+    "api_get_prompt": ("GET", "/v1/settings/prompts/auto_cluster", None, None),
+    "api_put_prompt": (
+        "PUT",
+        "/v1/settings/prompts/auto_cluster",
+        {"prompt_value": "Group these keywords into topic clusters and answer in JSON:\n[IGNY8_KEYWORDS]"},
+        None,
+    ),
+    "api_delete_prompt": ("DELETE", "/v1/settings/prompts/auto_cluster", None, None),
+    "api_get_ai_settings": ("GET", "/v1/settings/ai", None, None),
+    "api_put_ai_settings": ("PUT", "/v1/settings/ai", {"model": "gpt-4o-mini", "temperature": 0.4}, None),
+    "api_health": ("GET", "/health", None, None),
 }
 
 STATE = {"task_id": SAMPLE_TASK, "account_id": SAMPLE_ACCOUNT, "function_name": "auto_cluster"}
