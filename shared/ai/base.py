@@ -29,6 +29,10 @@ PHASES = ("INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE")
 class BaseAIFunction(ABC):
     """Abstract AI function."""
 
+    #: Shown by ``get_metadata``.
+    display_name: str = ""
+    description: str = ""
+
     #: What the ``ids`` of a request name, for messages ("at most 10 clusters per request").
     item_label: str = "ids"
 
@@ -65,7 +69,11 @@ class BaseAIFunction(ABC):
 
     # ------------------------------------------------------------ optional
     def get_metadata(self) -> dict[str, Any]:
-        return {"display_name": self.get_name(), "description": "", "phases": list(PHASES)}
+        return {
+            "display_name": self.display_name or self.get_name(),
+            "description": self.description,
+            "phases": list(PHASES),
+        }
 
     def get_max_items(self) -> int | None:
         return None

@@ -74,3 +74,10 @@ def test_step_and_cost_trackers():
     cost.record(100, 20, 0.5)
     cost.record(1, 2, 0.25)
     assert (cost.total_tokens, cost.cost, cost.calls) == (123, 0.75, 2)
+
+
+def test_every_function_describes_itself_with_the_six_phases():
+    for name in ("auto_cluster", "generate_ideas", "generate_content"):
+        metadata = registry.get_function_instance(name).get_metadata()
+        assert metadata["display_name"] and metadata["description"]
+        assert metadata["phases"] == ["INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE"]

@@ -24,17 +24,12 @@ def normalize(text: str) -> str:
 
 
 class AutoClusterFunction(BaseAIFunction):
+    display_name = "Auto Cluster Keywords"
+    description = "Group related keywords into topic clusters"
     item_label = "keywords"
 
     def get_name(self) -> str:
         return "auto_cluster"
-
-    def get_metadata(self) -> dict[str, Any]:
-        return {
-            "display_name": "Auto Cluster Keywords",
-            "description": "Group related keywords into topic clusters",
-            "phases": ["INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE"],
-        }
 
     # ------------------------------------------------------------ INIT
     def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:

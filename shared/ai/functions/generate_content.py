@@ -208,18 +208,13 @@ def idea_context(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class GenerateContentFunction(BaseAIFunction):
+    display_name = "Generate Content"
+    description = "One article per writer task"
     item_label = "tasks"
     isolate_item_failures = True
 
     def get_name(self) -> str:
         return "generate_content"
-
-    def get_metadata(self) -> dict[str, Any]:
-        return {
-            "display_name": "Generate Content",
-            "description": "One article per writer task",
-            "phases": ["INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE"],
-        }
 
     def get_max_items(self) -> int:
         return MAX_TASKS

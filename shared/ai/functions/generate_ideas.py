@@ -65,17 +65,12 @@ def keywords_text(value: Any) -> str:
 
 
 class GenerateIdeasFunction(BaseAIFunction):
+    display_name = "Generate Ideas"
+    description = "Content ideas with outlines for keyword clusters"
     item_label = "clusters"
 
     def get_name(self) -> str:
         return "generate_ideas"
-
-    def get_metadata(self) -> dict[str, Any]:
-        return {
-            "display_name": "Generate Ideas",
-            "description": "Content ideas with outlines for keyword clusters",
-            "phases": ["INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE"],
-        }
 
     def get_max_items(self) -> int:
         return MAX_CLUSTERS
