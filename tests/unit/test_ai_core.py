@@ -261,7 +261,7 @@ def test_redact_removes_keys_in_any_shape():
 
 
 # ---------------------------------------------------------------- time bounds, as deployed
-def test_attempts_times_timeout_fit_the_budget_the_lambda_and_the_state():
+def test_attempts_times_timeout_fit_the_budget_the_lambda_and_the_state(env):
     """SDK timeout x attempts (+ waits) <= the call budget < the Lambda timeout < the state timeout."""
     from local_stack.template import load_template
     from shared.ai.concurrency import lease_seconds
