@@ -83,8 +83,15 @@ class BaseAIFunction(ABC):
         return None
 
     def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        """Default validation: ``ids`` present and within ``get_max_items``."""
-        return validators.validate_ids(payload, self.get_max_items(), self.item_label)
+        """``ids`` present and within ``get_max_items``, then the function's own record checks."""
+        result = validators.validate_ids(payload, self.get_max_items(), self.item_label)
+        if not result["valid"]:
+            return result
+        return self.validate_records(payload, account)
+
+    def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
+        """Checks against the account's data (the records named by ``ids`` exist, plan limits)."""
+        return validators.ok()
 
     def response_model(self) -> type[PydanticModel] | None:
         """The pydantic model of the expected answer, by function name (``shared.ai.schemas``).

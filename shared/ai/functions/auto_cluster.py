@@ -32,10 +32,7 @@ class AutoClusterFunction(BaseAIFunction):
         return "auto_cluster"
 
     # ------------------------------------------------------------ INIT
-    def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        result = validators.validate_ids(payload, self.get_max_items(), self.item_label)
-        if not result["valid"]:
-            return result
+    def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
         sector_id = payload.get("sector_id")
         if sector_id is not None and (not isinstance(sector_id, int) or isinstance(sector_id, bool)):
             return validators.fail("sector_id must be an integer")

@@ -220,10 +220,7 @@ class GenerateContentFunction(BaseAIFunction):
         return MAX_TASKS
 
     # ------------------------------------------------------------ INIT
-    def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        result = validators.validate_ids(payload, self.get_max_items(), self.item_label)
-        if not result["valid"]:
-            return result
+    def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
         return validators.validate_tasks_exist(payload["ids"], account.account_id)
 
     def init_message(self, payload: dict[str, Any], validation: dict[str, Any]) -> str:

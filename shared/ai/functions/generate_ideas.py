@@ -76,10 +76,7 @@ class GenerateIdeasFunction(BaseAIFunction):
         return MAX_CLUSTERS
 
     # ------------------------------------------------------------ INIT
-    def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        result = validators.validate_ids(payload, self.get_max_items(), self.item_label)
-        if not result["valid"]:
-            return result
+    def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
         # The seed checks the first cluster only; every cluster of the request is checked here.
         result = validators.validate_clusters_exist(payload["ids"], account.account_id)
         if not result["valid"]:
