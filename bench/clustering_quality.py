@@ -1,4 +1,4 @@
-"""Quality and speed benchmark of the offline keyword clustering (``shared.ai.local.clustering``).
+"""Quality and speed benchmark of the offline keyword clustering (``shared.functions.auto_cluster.offline``).
 
 Run from the repository root (or anywhere)::
 
@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from shared.ai.local.clustering import cluster_keywords  # noqa: E402
+from shared.functions.auto_cluster.offline import cluster_keywords  # noqa: E402
 
 BANKING77 = Path(__file__).resolve().parents[2] / "shared/data/banking77/test.csv"
 SAMPLE = REPO / "data/sample_keywords.csv"

@@ -28,8 +28,8 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ["TABLE_PREFIX"] = args.stack_name
-    from shared.accounts import create_account, create_api_key
     from shared.db.repo import get_account
+    from shared.services.accounts import create_account, create_api_key
 
     if args.account_id:
         if get_account(args.account_id) is None:

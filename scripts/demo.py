@@ -102,8 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, stack: LocalStack) -> int:
-    from shared.accounts import create_account, create_api_key
-    from shared.planner import parse_keyword_csv
+    from shared.services.accounts import create_account, create_api_key
+    from shared.services.keywords import parse_keyword_csv
 
     account = create_account("Demo agency", credits=1_000_000)
     api = Api(create_api_key(account.account_id, label="demo"))

@@ -29,7 +29,7 @@ def main() -> int:
     args = parser.parse_args()
 
     stack = LocalStack(stack_name="igny8-api").start()
-    from shared.accounts import create_account, create_api_key
+    from shared.services.accounts import create_account, create_api_key
 
     account = create_account("Local account", credits=1_000_000)
     key = create_api_key(account.account_id, label="local")

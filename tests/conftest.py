@@ -52,7 +52,7 @@ class AccountFixture:
 
 @pytest.fixture
 def account(stack: object) -> AccountFixture:
-    from shared.accounts import create_account, create_api_key
+    from shared.services.accounts import create_account, create_api_key
 
     created = create_account("Test agency", credits=100_000)
     return AccountFixture(created.account_id, create_api_key(created.account_id))

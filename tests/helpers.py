@@ -10,7 +10,7 @@ from local_stack.apigw import call_api, proxy_event
 
 def add_keywords(account_id: str, specs: list[tuple[str, int]] | list[str], **kwargs: Any) -> list[int]:
     """Create keywords (text, volume) in the account; returns their ids in order."""
-    from shared.planner import create_keywords
+    from shared.services.keywords import create_keywords
 
     rows = [
         {"keyword": s, "volume": 100, "difficulty": 30, "intent": "Informational"}
@@ -27,7 +27,7 @@ def run_job(
 ) -> Any:
     """Start a job through Step Functions, wait for the execution, return the Job record."""
     from shared.db.models import Job
-    from shared.jobs import start_job
+    from shared.services.jobs import start_job
 
     job = start_job(account_id, function_name, payload)
     execution = stack.wait_for_execution(job.execution_arn, timeout=timeout)
@@ -46,8 +46,8 @@ def api(
 
 def run_job_unchecked(stack: Any, account_id: str, function_name: str, payload: dict[str, Any]) -> Any:
     """Start the state machine on a new job without the API's pre-checks, so INIT itself decides."""
-    from shared.ai.engine import create_job, job_state
     from shared.db.models import Job
+    from shared.engine.phases import create_job, job_state
 
     job = create_job(account_id, function_name, payload)
     execution = stack.client("stepfunctions").start_execution(

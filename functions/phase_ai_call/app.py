@@ -1,6 +1,6 @@
 """Engine phase AI_CALL as a Lambda (state machine Task)."""
 
-from shared.ai.engine import run_ai_call
-from shared.handlers import phase_handler
+from shared.engine.lambda_handler import phase_handler
+from shared.engine.phases import run_ai_call
 
 handler = phase_handler("AI_CALL", run_ai_call)

@@ -1,6 +1,6 @@
 """Engine phase DONE as a Lambda (state machine Task)."""
 
-from shared.ai.engine import run_done
-from shared.handlers import phase_handler
+from shared.engine.lambda_handler import phase_handler
+from shared.engine.phases import run_done
 
 handler = phase_handler("DONE", run_done)

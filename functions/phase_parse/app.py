@@ -1,6 +1,6 @@
 """Engine phase PARSE as a Lambda (state machine Task)."""
 
-from shared.ai.engine import run_parse
-from shared.handlers import phase_handler
+from shared.engine.lambda_handler import phase_handler
+from shared.engine.phases import run_parse
 
 handler = phase_handler("PARSE", run_parse)

@@ -1,6 +1,6 @@
 """Engine phase SAVE as a Lambda (state machine Task)."""
 
-from shared.ai.engine import run_save
-from shared.handlers import phase_handler
+from shared.engine.lambda_handler import phase_handler
+from shared.engine.phases import run_save
 
 handler = phase_handler("SAVE", run_save)

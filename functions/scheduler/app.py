@@ -1,6 +1,6 @@
 """EventBridge scheduled batches: start jobs for an account's pending work."""
 
-from shared.handlers import phase_handler
-from shared.scheduler import run_batch
+from shared.engine.lambda_handler import phase_handler
+from shared.services.scheduler import run_batch
 
 handler = phase_handler("SCHEDULED_BATCH", run_batch)

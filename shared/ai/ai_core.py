@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.ai.model_settings import ModelConfig
 from shared.ai.pricing import cost_of
-from shared.ai.settings import ModelConfig
 from shared.ai.tracker import StepTracker
 
 LOCAL_MODEL = "igny8-local-offline"

@@ -23,10 +23,10 @@ from contextlib import contextmanager, suppress
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 
-from shared.ai.credits import bind_model
-from shared.ai.settings import call_budget_seconds
+from shared.ai.model_settings import call_budget_seconds
 from shared.config import get_settings
 from shared.db.base import BaseModel
+from shared.engine.credits import bind_model
 from shared.errors import AIConcurrencyLimited
 
 SLOTS_KEY = "ai-slots"
@@ -54,7 +54,7 @@ def lease_seconds() -> float:
 
 
 def account_limit(account_id: str) -> int:
-    from shared.ai.settings import _account_config
+    from shared.ai.model_settings import _account_config
 
     configured = _account_config(account_id).get("max_concurrency")
     if configured:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api import ideas, jobs, planner, writer
+from shared.api import ideas_routes, jobs_routes, planner_routes, writer_routes
 from shared.api.resolver import build_app
 
 app = build_app()
-app.include_router(planner.router)
-app.include_router(jobs.router)
-app.include_router(ideas.router)
-app.include_router(writer.router)
+app.include_router(planner_routes.router)
+app.include_router(jobs_routes.router)
+app.include_router(ideas_routes.router)
+app.include_router(writer_routes.router)
 
 _FORM = "application/x-www-form-urlencoded"
 

@@ -60,7 +60,7 @@ class PromptIn(Body):
 
 
 class AISettingsIn(BaseModel):
-    """Passed through to shared.ai.settings.save_account_ai_settings, which validates it."""
+    """Passed through to shared.ai.model_settings.save_account_ai_settings, which validates it."""
 
     model_config = ConfigDict(extra="allow")
 

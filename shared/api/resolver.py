@@ -14,9 +14,9 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.router import Router
 
-from shared.accounts import account_for_key
 from shared.errors import EngineError
 from shared.observability import logger
+from shared.services.accounts import account_for_key
 
 PUBLIC_PATHS = ("/health",)
 

@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from shared.ai import engine
-from shared.ai.budget import monthly_spend, record_spend
-from shared.ai.credits import ledger_entries
+from shared.ai.model_settings import get_account_ai_settings, save_account_ai_settings
 from shared.ai.pricing import cost_of
-from shared.ai.settings import get_account_ai_settings, save_account_ai_settings
 from shared.db.models import AITaskLog, Cluster, Job, JobItem
 from shared.db.repo import get_account, query_account
+from shared.engine import phases as engine
+from shared.engine.budget import monthly_spend, record_spend
+from shared.engine.credits import ledger_entries
 from shared.errors import AIProviderTransient, InputInvalid, InsufficientCredits
-from shared.jobs import start_job
+from shared.services.jobs import start_job
 from tests.fakes.openai_server import FakeReply
 from tests.helpers import add_keywords, run_job, run_job_unchecked
 
@@ -364,7 +364,7 @@ def test_an_offline_run_is_charged_credits_at_no_cost(stack, account, fake_opena
 
 # ---------------------------------------------------------------- budgets
 def test_no_credits_left_refuses_the_job_before_any_request(stack, fake_openai):
-    from shared.accounts import create_account
+    from shared.services.accounts import create_account
 
     broke = create_account("Broke agency", credits=0)
     ids = add_keywords(broke.account_id, KEYWORDS)
@@ -388,7 +388,7 @@ def test_no_credits_left_refuses_the_job_before_any_request(stack, fake_openai):
 
 
 def test_a_spent_monthly_budget_refuses_the_job_before_any_request(stack, fake_openai):
-    from shared.accounts import create_account
+    from shared.services.accounts import create_account
 
     capped = create_account("Capped agency", credits=1000, monthly_budget_usd=5)
     record_spend(capped.account_id, 5.0, calls=40)

@@ -110,7 +110,7 @@ def test_auto_cluster_unknown_ids_is_rejected_at_once(account):
 
 
 def test_accounts_cannot_see_each_other(stack, account):
-    from shared.accounts import create_account, create_api_key
+    from shared.services.accounts import create_account, create_api_key
 
     other = create_account("Other agency")
     other_key = create_api_key(other.account_id)

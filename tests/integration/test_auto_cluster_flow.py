@@ -122,7 +122,7 @@ def test_existing_cluster_is_reused_case_insensitively(stack, account, fake_open
 
 
 def test_volume_override_counts_in_cluster_volume(stack, account, fake_openai):
-    from shared.planner import create_keywords
+    from shared.services.keywords import create_keywords
 
     created = create_keywords(
         account.account_id,

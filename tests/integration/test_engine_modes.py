@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.ai import engine
 from shared.db.models import AITaskLog, Cluster, Job
 from shared.db.repo import query_account
+from shared.engine import phases as engine
 from tests.fakes.openai_server import FakeReply
 from tests.helpers import add_keywords
 
@@ -86,8 +86,8 @@ def test_unknown_function_and_missing_job_are_clear_errors(account):
 
 def test_ideas_save_retried_after_a_crash_does_not_duplicate(account):
     """SAVE wrote the ideas, then crashed before marking the item saved: the retry overwrites."""
-    from shared.ai.functions.generate_ideas import GenerateIdeasFunction
     from shared.db.models import Account, ContentIdea, JobItem
+    from shared.functions.generate_ideas.function import GenerateIdeasFunction
 
     ids = add_keywords(account.account_id, ["cold brew ratio", "cold brew concentrate", "cold brew maker"])
     engine.run_sync(account.account_id, "auto_cluster", {"ids": ids})

@@ -26,8 +26,8 @@ def _invoke(logical_id: str, name: str) -> tuple[dict, bool]:
 
 @pytest.fixture(scope="module")
 def sample_account(stack):
-    from shared.accounts import create_account, create_api_key
     from shared.db.models import Job
+    from shared.services.accounts import create_account, create_api_key
 
     create_account("Sample", account_id=SAMPLE_ACCOUNT, credits=1000)
     create_api_key(SAMPLE_ACCOUNT, api_key=SAMPLE_KEY)

@@ -20,7 +20,12 @@ from shared.db.repo import (
     recompute_cluster_metrics,
     save_all,
 )
-from shared.writer import article_document, article_filename, create_tasks_from_ideas, queue_ideas
+from shared.services.content_plan import (
+    article_document,
+    article_filename,
+    create_tasks_from_ideas,
+    queue_ideas,
+)
 from tests.fakes.openai_server import FakeReply, ReceivedRequest
 from tests.helpers import add_keywords, api, run_job, run_job_unchecked
 
@@ -183,7 +188,7 @@ def test_generate_ideas_saves_matched_ideas(stack, account, fake_openai):
 
 def test_generate_ideas_input_checks_and_plan_limit(stack, account, fake_openai):
     from shared.errors import InputInvalid, NotFound
-    from shared.jobs import start_job
+    from shared.services.jobs import start_job
 
     cold = make_cluster(account.account_id, "Cold Brew", COLD_BREW)
     make_cluster(account.account_id, "Espresso Machines", ESPRESSO)
@@ -510,7 +515,7 @@ def test_api_ideas_tasks_and_content(stack, account, fake_openai):
     assert api("GET", "/v1/writer/content/99999/", key)[0] == 404
 
     # Another account sees none of it.
-    from shared.accounts import create_account, create_api_key
+    from shared.services.accounts import create_account, create_api_key
 
     other = create_api_key(create_account("Other agency").account_id)
     assert api("GET", f"/v1/planner/ideas/{idea_id}/", other)[0] == 404

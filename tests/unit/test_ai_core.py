@@ -11,6 +11,14 @@ from pathlib import Path
 import pytest
 
 from shared.ai.ai_core import NO_KEY, AICore
+from shared.ai.model_settings import (
+    ModelConfig,
+    call_budget_seconds,
+    larger_max_tokens,
+    redacted_ai_settings,
+    supports_structured_outputs,
+    validate_account_ai_settings,
+)
 from shared.ai.pricing import cost_of
 from shared.ai.providers import redact
 from shared.ai.providers.openai_provider import (
@@ -21,14 +29,6 @@ from shared.ai.providers.openai_provider import (
     retry_after_seconds,
 )
 from shared.ai.schemas import ArticleResponse, ClusteringResponse
-from shared.ai.settings import (
-    ModelConfig,
-    call_budget_seconds,
-    larger_max_tokens,
-    redacted_ai_settings,
-    supports_structured_outputs,
-    validate_account_ai_settings,
-)
 from shared.config import reset_settings
 from shared.errors import AIProviderError, AIProviderTransient, InputInvalid
 from tests.fakes.openai_server import FakeReply

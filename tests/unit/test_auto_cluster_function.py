@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared.ai.functions.auto_cluster import AutoClusterFunction, normalize
 from shared.ai.prompts import PromptRegistry
 from shared.errors import AIResponseInvalid
+from shared.functions.auto_cluster.function import AutoClusterFunction, normalize
 
 FN = AutoClusterFunction()
 

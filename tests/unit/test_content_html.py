@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.content_html import count_words, looks_like_html, normalize_content, sanitize_html
+from shared.domain.content_html import count_words, looks_like_html, normalize_content, sanitize_html
 
 
 # ---------------------------------------------------------------- sanitize_html

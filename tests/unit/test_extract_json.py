@@ -155,6 +155,6 @@ def test_each_function_has_a_response_model_and_a_json_schema_format():
 
 
 def test_base_function_returns_the_response_model_by_name():
-    from shared.ai.functions.auto_cluster import AutoClusterFunction
+    from shared.functions.auto_cluster.function import AutoClusterFunction
 
     assert AutoClusterFunction().response_model() is ClusteringResponse

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared.ai.functions.generate_content import GenerateContentFunction, as_list, render_outline
 from shared.ai.prompts import PromptRegistry
 from shared.errors import AIResponseInvalid
+from shared.functions.generate_content.function import GenerateContentFunction, as_list, render_outline
 
 FN = GenerateContentFunction()
 OUTLINE = {

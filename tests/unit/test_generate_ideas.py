@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared.ai.functions.generate_ideas import GenerateIdeasFunction, description_text, keywords_text
 from shared.ai.prompts import PromptRegistry
 from shared.db.models import Cluster
 from shared.errors import AIResponseInvalid
+from shared.functions.generate_ideas.function import GenerateIdeasFunction, description_text, keywords_text
 
 FN = GenerateIdeasFunction()
 CLUSTER_DATA = [

@@ -1,4 +1,4 @@
-"""Offline keyword clustering (shared.ai.local.clustering): what a user checks on the result."""
+"""Offline keyword clustering (shared.functions.auto_cluster.offline): what a user checks on the result."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.ai.local.clustering import cluster_keywords, stem, title_case
+from shared.functions.auto_cluster.offline import cluster_keywords, stem, title_case
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample_keywords.csv"
@@ -109,7 +109,7 @@ def test_names_are_readable_unique_and_descriptions_say_offline(sample_clusters:
 
 def test_names_are_disambiguated_when_terms_collide() -> None:
     # Colliding names are rare on real lists, so the naming step is exercised directly.
-    from shared.ai.local.clustering import _unique_name
+    from shared.functions.auto_cluster.offline import _unique_name
 
     taken: set[str] = set()
     assert _unique_name("Coffee Maker", ["mold"], taken) == "Coffee Maker"
@@ -149,7 +149,7 @@ def test_lone_keywords_can_be_left_out_on_request() -> None:
 def test_same_input_gives_the_same_output_whatever_the_hash_seed(sample_rows: list[dict]) -> None:
     assert cluster_keywords(sample_rows) == cluster_keywords(sample_rows)
     script = (
-        "import csv, json, sys; from shared.ai.local.clustering import cluster_keywords; "
+        "import csv, json, sys; from shared.functions.auto_cluster.offline import cluster_keywords; "
         "rows = [{'id': i, 'keyword': r['Keyword'], 'volume': int(r['Volume'])} "
         f"for i, r in enumerate(csv.DictReader(open({str(SAMPLE)!r}, encoding='utf-8')))]; "
         "print(json.dumps(cluster_keywords(rows)))"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.ai.local.clustering import cluster_keywords
 from shared.ai.local.writer import classify, count_words, parse_outline, write_article, write_ideas
+from shared.functions.auto_cluster.offline import cluster_keywords
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample_keywords.csv"
 SAFE_TAGS = {

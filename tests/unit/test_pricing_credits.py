@@ -7,8 +7,11 @@ import time
 import pytest
 
 from shared.ai import concurrency
-from shared.ai.budget import check_job_budget, estimate_job_cost, monthly_spend, record_spend
-from shared.ai.credits import (
+from shared.ai.model_settings import MODEL_MAX_OUTPUT_TOKENS, ModelConfig
+from shared.ai.pricing import PriceTableError, cost_of, price_table, prices_for, reset_price_table
+from shared.ai.validators import SUPPORTED_MODELS
+from shared.engine.budget import check_job_budget, estimate_job_cost, monthly_spend, record_spend
+from shared.engine.credits import (
     calculate_credits_for_clustering,
     charge,
     charged_credits,
@@ -16,9 +19,6 @@ from shared.ai.credits import (
     estimate_job_credits,
     ledger_entries,
 )
-from shared.ai.pricing import PriceTableError, cost_of, price_table, prices_for, reset_price_table
-from shared.ai.settings import MODEL_MAX_OUTPUT_TOKENS, ModelConfig
-from shared.ai.validators import SUPPORTED_MODELS
 from shared.errors import AIConcurrencyLimited, AIProviderTransient, InsufficientCredits
 
 
@@ -105,7 +105,7 @@ def test_charge_is_exactly_once_per_item(account):
 
 
 def test_budget_checks_credits_and_the_monthly_budget(account):
-    from shared.accounts import create_account
+    from shared.services.accounts import create_account
 
     config = ModelConfig("gpt-4o-mini", 8000, 0.3, "json_object", api_key="sk-account-key-999999")
     poor = create_account("Poor", credits=2)

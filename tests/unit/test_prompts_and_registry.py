@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from shared.ai import registry
 from shared.ai.prompts import DEFAULT_PROMPTS, PromptRegistry
 from shared.ai.tracker import PHASE_RANGES, CostTracker, StepTracker, phase_percent
 from shared.errors import InputInvalid
+from shared.functions import registry
 
 
 def test_job_override_wins_over_account_and_default(monkeypatch):
@@ -38,12 +38,12 @@ def test_unfilled_placeholders_are_removed_and_json_instruction_added():
 
 
 def test_registry_loads_functions_lazily():
-    sys.modules.pop("shared.ai.functions.generate_ideas", None)
+    sys.modules.pop("shared.functions.generate_ideas.function", None)
     registry._FUNCTIONS.pop("generate_ideas", None)
     assert set(registry.list_functions()) >= {"auto_cluster", "generate_ideas", "generate_content"}
-    assert "shared.ai.functions.generate_ideas" not in sys.modules
+    assert "shared.functions.generate_ideas.function" not in sys.modules
     assert registry.get_function_instance("generate_ideas").get_name() == "generate_ideas"
-    assert "shared.ai.functions.generate_ideas" in sys.modules
+    assert "shared.functions.generate_ideas.function" in sys.modules
     with pytest.raises(InputInvalid, match="unknown AI function 'nope'"):
         registry.get_function("nope")
 

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from shared.ai.local.clustering import significant_terms, title_case, words
+from shared.functions.auto_cluster.offline import significant_terms, title_case, words
 
 DEFAULT_WORD_COUNT = 1200
 MIN_WORD_COUNT = 300

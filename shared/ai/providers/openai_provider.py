@@ -30,8 +30,8 @@ import openai
 from openai import OpenAI
 
 from shared.ai.ai_core import AIResult
+from shared.ai.model_settings import ModelConfig, call_budget_seconds
 from shared.ai.providers import redact, remember_secret
-from shared.ai.settings import ModelConfig, call_budget_seconds
 from shared.ai.tracker import StepTracker
 from shared.config import get_settings
 from shared.errors import AIProviderError, AIProviderTransient, AIResponseInvalid

@@ -6,14 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.router import Router
 
+from shared.ai.model_settings import canonical_name
 from shared.ai.prompts import DEFAULT_PROMPTS, PromptRegistry
-from shared.ai.registry import list_functions
-from shared.ai.settings import canonical_name
 from shared.api.models import AISettingsIn, PromptIn
 from shared.api.resolver import current_account, route
 from shared.db.models import AIPrompt, AITaskLog, Job
 from shared.db.repo import get_one, page_account
 from shared.errors import NotFound
+from shared.functions.registry import list_functions
 
 router = Router()
 
@@ -127,13 +127,13 @@ def delete_prompt(function_name: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- AI settings
 @route(router, "GET", "/v1/settings/ai")
 def get_ai_settings() -> dict[str, Any]:
-    from shared.ai.settings import get_account_ai_settings
+    from shared.ai.model_settings import get_account_ai_settings
 
     return get_account_ai_settings(current_account(router))
 
 
 @route(router, "PUT", "/v1/settings/ai")
 def put_ai_settings(body: AISettingsIn) -> dict[str, Any]:
-    from shared.ai.settings import save_account_ai_settings
+    from shared.ai.model_settings import save_account_ai_settings
 
     return save_account_ai_settings(current_account(router), body.as_config())

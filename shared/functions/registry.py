@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from shared.ai.base import BaseAIFunction
 from shared.errors import InputInvalid
+from shared.functions.base import BaseAIFunction
 
 _FUNCTIONS: dict[str, type[BaseAIFunction]] = {}
 _LAZY: dict[str, Callable[[], type[BaseAIFunction]]] = {}
@@ -49,9 +49,9 @@ def _lazy(module: str, attr: str) -> Callable[[], type[BaseAIFunction]]:
     return load
 
 
-_load_auto_cluster = _lazy("shared.ai.functions.auto_cluster", "AutoClusterFunction")
-_load_generate_ideas = _lazy("shared.ai.functions.generate_ideas", "GenerateIdeasFunction")
-_load_generate_content = _lazy("shared.ai.functions.generate_content", "GenerateContentFunction")
+_load_auto_cluster = _lazy("shared.functions.auto_cluster.function", "AutoClusterFunction")
+_load_generate_ideas = _lazy("shared.functions.generate_ideas.function", "GenerateIdeasFunction")
+_load_generate_content = _lazy("shared.functions.generate_content.function", "GenerateContentFunction")
 
 register_lazy_function("auto_cluster", _load_auto_cluster)
 register_lazy_function("generate_ideas", _load_generate_ideas)

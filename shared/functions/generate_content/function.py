@@ -6,7 +6,7 @@ AI_CALL -> PARSE -> SAVE per task with bounded concurrency, a task that fails is
 ``failed`` with its error (``on_item_failed``) while the others go on, and DONE reports each
 task's outcome (``aggregate`` plus the engine's ``items.failures``).
 
-The article HTML is sanitised (nh3 allow-list, ``shared.content_html``) before it is stored.
+The article HTML is sanitised (nh3 allow-list, ``shared.domain.content_html``) before it is stored.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
-from shared.ai.base import BaseAIFunction
 from shared.ai.prompts import PromptRegistry
 from shared.ai.tracker import ProgressTracker, StepTracker
 from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, Content, ContentIdea, WriterTask
 from shared.db.repo import batch_get, get_one, keywords_of_cluster
 from shared.errors import AIResponseInvalid, NotFound
+from shared.functions.base import BaseAIFunction
 
 log = logging.getLogger(__name__)
 
@@ -339,7 +339,7 @@ class GenerateContentFunction(BaseAIFunction):
         An answer that starts like JSON but does not parse is rejected: treating a broken JSON
         answer as prose would store the model's syntax as the article.
         """
-        from shared.content_html import normalize_content
+        from shared.domain.content_html import normalize_content
 
         text = (response or "").strip()
         if not text:
@@ -394,7 +394,7 @@ class GenerateContentFunction(BaseAIFunction):
         progress_tracker: ProgressTracker | None = None,
         step_tracker: StepTracker | None = None,
     ) -> dict[str, Any]:
-        from shared.content_html import count_words, looks_like_html, normalize_content, sanitize_html
+        from shared.domain.content_html import count_words, looks_like_html, normalize_content, sanitize_html
 
         account_id = account.account_id
         task_id = int(original_data["task"]["id"])

@@ -7,13 +7,13 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
-from shared.ai.base import BaseAIFunction
 from shared.ai.prompts import PromptRegistry
 from shared.ai.tracker import ProgressTracker, StepTracker
 from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, Keyword, Sector
 from shared.db.repo import batch_get, get_one, get_or_create_cluster, keywords_of_cluster, save_all
 from shared.errors import AIResponseInvalid, InputInvalid
+from shared.functions.base import BaseAIFunction
 
 KEYWORD_LINE = "- {keyword} (Volume: {volume}, Difficulty: {difficulty}, Intent: {intent})"
 
@@ -87,7 +87,7 @@ class AutoClusterFunction(BaseAIFunction):
         return "Generating clusters with Igny8 Semantic SEO Model"
 
     def offline_answer(self, data: dict[str, Any]) -> Any:
-        from shared.ai.local.clustering import cluster_keywords
+        from shared.functions.auto_cluster.offline import cluster_keywords
 
         # Lone keywords stay unassigned (and are reported), as the prompt allows the model to do.
         return cluster_keywords(data["keyword_data"], min_cluster_size=2)

@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.ai.registry import get_function_instance
 from shared.db.models import Cluster, ContentIdea, Keyword, WriterTask
 from shared.db.repo import get_account, query_account
 from shared.errors import InputInvalid, NotFound
-from shared.jobs import start_job
+from shared.functions.registry import get_function_instance
+from shared.services.jobs import start_job
 
 SELECTORS = {
     "unclustered": "auto_cluster",

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.ai.credits import MonthlySpend, bind_model, estimate_job_credits, month_key, spend_key
+from shared.ai.model_settings import ModelConfig, canonical_name, get_model_config
 from shared.ai.pricing import cost_of
-from shared.ai.settings import ModelConfig, canonical_name, get_model_config
+from shared.engine.credits import MonthlySpend, bind_model, estimate_job_credits, month_key, spend_key
 from shared.errors import InsufficientCredits, NotFound
 
 #: Rough prompt sizes in tokens (fixed part, per requested record) for the cost estimate.

@@ -9,15 +9,15 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.ai import validators
-from shared.ai.budget import check_job_budget
-from shared.ai.engine import create_job, job_state, run_sync
-from shared.ai.registry import get_function_instance
-from shared.ai.settings import canonical_name
+from shared.ai.model_settings import canonical_name
 from shared.config import get_settings
 from shared.db.base import iso_now
 from shared.db.models import Job
 from shared.db.repo import get_account
+from shared.engine.budget import check_job_budget
+from shared.engine.phases import create_job, job_state, run_sync
 from shared.errors import EngineError, NotFound
+from shared.functions.registry import get_function_instance
 from shared.observability import metrics
 
 

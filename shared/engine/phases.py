@@ -20,14 +20,9 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from shared.ai import credits as credit_rules
 from shared.ai import validators
 from shared.ai.ai_core import AICore, AIResult
-from shared.ai.base import BaseAIFunction
-from shared.ai.budget import check_job_budget, record_spend
-from shared.ai.providers import redact
-from shared.ai.registry import get_function_instance
-from shared.ai.settings import (
+from shared.ai.model_settings import (
     ModelConfig,
     call_budget_seconds,
     canonical_name,
@@ -35,11 +30,14 @@ from shared.ai.settings import (
     get_model_config,
     larger_max_tokens,
 )
+from shared.ai.providers import redact
 from shared.ai.tracker import CostTracker, ProgressTracker, StepTracker, phase_percent
 from shared.config import get_settings
 from shared.db.base import bind_models, iso_now, utcnow
 from shared.db.models import Account, AITaskLog, Job, JobItem
 from shared.db.repo import get_account
+from shared.engine import credits as credit_rules
+from shared.engine.budget import check_job_budget, record_spend
 from shared.errors import (
     AIProviderTransient,
     AIResponseRefused,
@@ -49,6 +47,8 @@ from shared.errors import (
     ItemFailed,
     NotFound,
 )
+from shared.functions.base import BaseAIFunction
+from shared.functions.registry import get_function_instance
 
 log = logging.getLogger(__name__)
 

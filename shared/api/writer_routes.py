@@ -11,8 +11,7 @@ from pydantic import Field
 from shared.api.models import Body, Id, IdsRequest
 from shared.api.resolver import current_account, json_response, route
 from shared.errors import NotFound
-from shared.jobs import start_job
-from shared.writer import (
+from shared.services.content_plan import (
     content_view,
     get_content,
     get_task,
@@ -21,6 +20,7 @@ from shared.writer import (
     queue_ideas,
     task_view,
 )
+from shared.services.jobs import start_job
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=500)]

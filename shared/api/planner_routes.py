@@ -13,8 +13,8 @@ from shared.db.base import allocate_ids
 from shared.db.models import Cluster, Keyword, Sector, Site
 from shared.db.repo import get_one, keywords_of_cluster, page_account, query_account
 from shared.errors import InputInvalid, NotFound
-from shared.jobs import start_job
-from shared.planner import create_keywords, keyword_view
+from shared.services.jobs import start_job
+from shared.services.keywords import create_keywords, keyword_view
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=500)]

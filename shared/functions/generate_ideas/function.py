@@ -12,13 +12,13 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
-from shared.ai.base import BaseAIFunction
 from shared.ai.prompts import PromptRegistry
 from shared.ai.tracker import ProgressTracker, StepTracker
 from shared.db.base import allocate_ids, iso_now
 from shared.db.models import Account, Cluster, ContentIdea
 from shared.db.repo import batch_get, keywords_of_cluster, save_all
 from shared.errors import AIResponseInvalid, InputInvalid
+from shared.functions.base import BaseAIFunction
 
 MAX_CLUSTERS = 10
 DEFAULT_CONTENT_TYPE = "blog_post"

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.router import Router
 
 from shared.api.models import IdsRequest
 from shared.api.resolver import current_account, json_response, route
-from shared.jobs import start_job
-from shared.writer import get_idea, idea_view, list_ideas
+from shared.services.content_plan import get_idea, idea_view, list_ideas
+from shared.services.jobs import start_job
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=500)]
