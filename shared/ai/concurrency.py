@@ -20,32 +20,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 
-from shared.ai.model_settings import call_budget_seconds
+from shared.ai.model_settings import account_ai_config, call_budget_seconds
 from shared.config import get_settings
-from shared.db.base import BaseModel
-from shared.engine.credits import bind_model
+from shared.db.base import bind_models
+from shared.db.models import AISlots
 from shared.errors import AIConcurrencyLimited
 
 SLOTS_KEY = "ai-slots"
 LEASE_MARGIN_SECONDS = 60.0
 CONTENTION_ATTEMPTS = 8
-
-
-class AISlots(BaseModel):
-    """The leases of one account's provider calls in flight."""
-
-    table_suffix = "counters"
-
-    class Meta:
-        table_name = "unbound"
-
-    account_id = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute(range_key=True)
-    leases = JSONAttribute(default=dict)
-    version = NumberAttribute(default=0)
 
 
 def lease_seconds() -> float:
@@ -54,9 +39,7 @@ def lease_seconds() -> float:
 
 
 def account_limit(account_id: str) -> int:
-    from shared.ai.model_settings import _account_config
-
-    configured = _account_config(account_id).get("max_concurrency")
+    configured = account_ai_config(account_id).get("max_concurrency")
     if configured:
         return max(1, int(configured))
     settings = get_settings()
@@ -93,7 +76,7 @@ def _backoff(attempt: int) -> None:
 
 def acquire(account_id: str, limit: int | None = None) -> str:
     """Take a slot; returns the lease id. Raises AIConcurrencyLimited when all are taken."""
-    bind_model(AISlots)
+    bind_models()
     limit = limit or account_limit(account_id)
     lease_id = uuid.uuid4().hex
     for attempt in range(CONTENTION_ATTEMPTS):
@@ -116,7 +99,7 @@ def acquire(account_id: str, limit: int | None = None) -> str:
 
 def release(account_id: str, lease_id: str) -> None:
     """Give a slot back. Best effort: an unreleased lease expires by itself."""
-    bind_model(AISlots)
+    bind_models()
     for attempt in range(CONTENTION_ATTEMPTS):
         current = _load(account_id)
         if current is None or lease_id not in (current.leases or {}):
@@ -130,7 +113,7 @@ def release(account_id: str, lease_id: str) -> None:
 
 def in_flight(account_id: str) -> int:
     """Live leases of the account (tests, diagnostics)."""
-    bind_model(AISlots)
+    bind_models()
     current = _load(account_id)
     now = time.time()
     return sum(1 for v in ((current.leases if current else None) or {}).values() if float(v) > now)

@@ -1,4 +1,4 @@
-"""Price table per model (USD per 1M tokens) and cost of one call.
+"""Price table per model (USD per 1M tokens, from the catalogue) and cost of one call.
 
 Overridable without a deploy: ``PRICE_TABLE_JSON`` in the environment, e.g.
 ``{"my-model": {"input": 0.5, "output": 1.5, "cached_input": 0.25}}``, merged over the defaults
@@ -13,22 +13,8 @@ import json
 import os
 from functools import lru_cache
 
-DEFAULT_PRICES: dict[str, dict[str, float]] = {
-    "gpt-4.1": {"input": 2.00, "output": 8.00, "cached_input": 0.50},
-    "gpt-4.1-mini": {"input": 0.40, "output": 1.60, "cached_input": 0.10},
-    "gpt-4.1-nano": {"input": 0.10, "output": 0.40, "cached_input": 0.025},
-    "gpt-4o": {"input": 2.50, "output": 10.00, "cached_input": 1.25},
-    "gpt-4o-mini": {"input": 0.15, "output": 0.60, "cached_input": 0.075},
-    "gpt-4-turbo": {"input": 10.00, "output": 30.00},
-    "gpt-3.5-turbo": {"input": 0.50, "output": 1.50},
-    "o3": {"input": 2.00, "output": 8.00, "cached_input": 0.50},
-    "o3-mini": {"input": 1.10, "output": 4.40, "cached_input": 0.55},
-    "o4-mini": {"input": 1.10, "output": 4.40, "cached_input": 0.275},
-    "gpt-5": {"input": 1.25, "output": 10.00, "cached_input": 0.125},
-    "gpt-5-mini": {"input": 0.25, "output": 2.00, "cached_input": 0.025},
-    "gpt-5-nano": {"input": 0.05, "output": 0.40, "cached_input": 0.005},
-    "igny8-local-offline": {"input": 0.0, "output": 0.0},
-}
+from shared.ai.catalogue import default_prices
+
 _FREE = {"input": 0.0, "output": 0.0, "cached_input": 0.0}
 
 
@@ -51,7 +37,7 @@ def _entry(name: str, prices: object) -> dict[str, float]:
 
 @lru_cache(maxsize=1)
 def price_table() -> dict[str, dict[str, float]]:
-    table = {name: _entry(name, prices) for name, prices in DEFAULT_PRICES.items()}
+    table = {name: _entry(name, prices) for name, prices in default_prices().items()}
     extra = os.environ.get("PRICE_TABLE_JSON")
     if extra:
         try:

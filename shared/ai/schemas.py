@@ -1,6 +1,7 @@
-"""Pydantic models of the three functions' answers (seed §2.5, §3.5, §4.5).
+"""The base of the functions' answer models, and their use: JSON schema and validation.
 
-They serve twice: their JSON schema is sent to models that support structured outputs, and
+Each function declares its answer model (seed §2.5, §3.5, §4.5) in its own folder
+(``shared/functions/<name>/schema.py``), built from the lenient field types here. They serve twice: their JSON schema is sent to models that support structured outputs, and
 every answer, structured or not, is validated against them in PARSE, before anything is saved.
 They are as lenient as the seed is: comma-separated strings are accepted where the seed
 accepts them for lists, numbers given as text are read, and articles keep extra fields (the
@@ -22,7 +23,6 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    model_validator,
 )
 
 from shared.errors import AIResponseInvalid
@@ -95,117 +95,6 @@ class ResponseModel(BaseModel):
     allows_plain_text: ClassVar[bool] = False
 
     model_config = ConfigDict(extra="ignore")
-
-
-# ---------------------------------------------------------------- clustering (seed §2.5)
-class ClusterAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    name: Name = Field(description="Short descriptive topic name, 2-5 words")
-    description: Annotated[str, BeforeValidator(lambda v: "" if v is None else v)] = Field(
-        default="", description="One sentence describing the cluster"
-    )
-    keywords: StrList = Field(
-        default_factory=list, description="Keywords of the cluster, copied exactly as given"
-    )
-
-
-class ClusteringResponse(ResponseModel):
-    """{"clusters": [{"name", "description", "keywords": [...]}]}; a bare list is accepted (seed)."""
-
-    schema_name: ClassVar[str] = "clustering_response"
-    schema_description: ClassVar[str] = "Keyword clusters: each with a name, a description and its keywords"
-    label: ClassVar[str] = "clustering"
-
-    clusters: list[ClusterAnswer]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bare_list(cls, data: Any) -> Any:
-        return {"clusters": data} if isinstance(data, list) else data
-
-
-# ---------------------------------------------------------------- ideas (seed §3.5)
-class IdeaAnswer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    title: Name
-    description: str | dict[str, Any] | list[Any] | None = Field(
-        default=None,
-        description=(
-            'An outline object {"introduction": "...", "sections": [{"heading": "H2", "subsections": '
-            '[{"subheading": "H3", "content_type": "paragraph|list|table", "details": "..."}]}]} or text'
-        ),
-    )
-    content_type: Text = Field(default="blog_post", description="blog_post, article, guide or tutorial")
-    content_structure: Text = Field(
-        default="supporting_page", description="cluster_hub, landing_page, pillar_page or supporting_page"
-    )
-    cluster_id: LooseInt = None
-    cluster_name: Text = None
-    estimated_word_count: LooseInt = None
-    covered_keywords: ListOrText = Field(default=None, description="Comma-separated keywords")
-    target_keywords: ListOrText = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _title_alias(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("title") and data.get("idea_title"):
-            return {**data, "title": data["idea_title"]}
-        return data
-
-
-class IdeasResponse(ResponseModel):
-    """{"ideas": [...]}: the seed requires the "ideas" key."""
-
-    schema_name: ClassVar[str] = "ideas_response"
-    schema_description: ClassVar[str] = "Content ideas for the given keyword clusters"
-    label: ClassVar[str] = "ideas"
-
-    ideas: list[IdeaAnswer]
-
-
-# ---------------------------------------------------------------- article (seed §4.5)
-class ArticleResponse(ResponseModel):
-    """The article; extra fields are kept (the seed stores them as metadata). Plain text is allowed."""
-
-    schema_name: ClassVar[str] = "article_response"
-    schema_description: ClassVar[str] = "An SEO article as HTML with its title, meta data and keywords"
-    label: ClassVar[str] = "article"
-    allows_plain_text: ClassVar[bool] = True
-
-    model_config = ConfigDict(extra="allow")
-
-    content: Name = Field(description="The article as clean HTML")
-    title: Text = None
-    meta_title: Text = Field(default=None, description="At most 60 characters")
-    meta_description: Text = Field(default=None, description="At most 160 characters")
-    word_count: LooseInt = None
-    primary_keyword: Text = None
-    secondary_keywords: ListOrText = None
-    tags: ListOrText = None
-    categories: ListOrText = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _content_alias(cls, data: Any) -> Any:
-        """The article text may come as html_content, html, article or body (as the parser accepts)."""
-        if isinstance(data, dict) and not (isinstance(data.get("content"), str) and data["content"].strip()):
-            for alias in CONTENT_ALIASES:
-                if isinstance(data.get(alias), str) and data[alias].strip():
-                    return {**data, "content": data[alias]}
-        return data
-
-
-RESPONSE_MODELS: dict[str, type[ResponseModel]] = {
-    "auto_cluster": ClusteringResponse,
-    "generate_ideas": IdeasResponse,
-    "generate_content": ArticleResponse,
-}
-
-
-def response_model_for(function_name: str) -> type[ResponseModel] | None:
-    return RESPONSE_MODELS.get(function_name)
 
 
 def json_schema_format(model: type[BaseModel]) -> dict[str, Any]:

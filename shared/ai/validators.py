@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-SUPPORTED_MODELS: tuple[str, ...] = (
-    "gpt-4.1",
-    "gpt-4.1-mini",
-    "gpt-4.1-nano",
-    "gpt-4o",
-    "gpt-4o-mini",
-    "gpt-4-turbo",
-    "gpt-3.5-turbo",
-    "o3",
-    "o3-mini",
-    "o4-mini",
-    "gpt-5",
-    "gpt-5-mini",
-    "gpt-5-nano",
-)
+from shared.ai.catalogue import supported_chat_models
+
+SUPPORTED_MODELS: tuple[str, ...] = supported_chat_models()
 IMAGE_SIZES: dict[str, tuple[str, ...]] = {
     "dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
     "dall-e-2": ("256x256", "512x512", "1024x1024"),

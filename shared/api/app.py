@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api import ideas_routes, jobs_routes, planner_routes, writer_routes
+from shared.api import ai_settings_routes, ideas_routes, jobs_routes, planner_routes, writer_routes
 from shared.api.resolver import build_app
 
 app = build_app()
@@ -12,6 +12,7 @@ app.include_router(planner_routes.router)
 app.include_router(jobs_routes.router)
 app.include_router(ideas_routes.router)
 app.include_router(writer_routes.router)
+app.include_router(ai_settings_routes.router)
 
 _FORM = "application/x-www-form-urlencoded"
 

@@ -6,14 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.router import Router
 
-from shared.ai.model_settings import canonical_name
-from shared.ai.prompts import DEFAULT_PROMPTS, PromptRegistry
-from shared.api.models import AISettingsIn, PromptIn
 from shared.api.resolver import current_account, route
-from shared.db.models import AIPrompt, AITaskLog, Job
+from shared.db.models import AITaskLog, Job
 from shared.db.repo import get_one, page_account
 from shared.errors import NotFound
-from shared.functions.registry import list_functions
 
 router = Router()
 
@@ -86,54 +82,3 @@ def get_task_log(task_id: str) -> dict[str, Any]:
         "result": log.result,
         "created_at": log.created_at,
     }
-
-
-# ---------------------------------------------------------------- prompts
-def _function(name: str) -> str:
-    function_name = canonical_name(name)
-    if function_name not in list_functions():
-        raise NotFound(f"unknown AI function {name!r}; known: {', '.join(list_functions())}")
-    return function_name
-
-
-@route(router, "GET", "/v1/settings/prompts/<function_name>")
-def get_prompt(function_name: str) -> dict[str, Any]:
-    name = _function(function_name)
-    stored = get_one(AIPrompt, current_account(router), name)
-    default = DEFAULT_PROMPTS[PromptRegistry.prompt_type(name)]
-    return {
-        "function_name": name,
-        "source": "account" if stored else "default",
-        "prompt_value": stored.prompt_value if stored else default,
-    }
-
-
-@route(router, "PUT", "/v1/settings/prompts/<function_name>")
-def put_prompt(function_name: str, body: PromptIn) -> dict[str, Any]:
-    name = _function(function_name)
-    AIPrompt(current_account(router), name, prompt_value=body.prompt_value).save()
-    return {"function_name": name, "source": "account", "prompt_value": body.prompt_value}
-
-
-@route(router, "DELETE", "/v1/settings/prompts/<function_name>")
-def delete_prompt(function_name: str) -> dict[str, Any]:
-    name = _function(function_name)
-    stored = get_one(AIPrompt, current_account(router), name)
-    if stored is not None:
-        stored.delete()
-    return {"function_name": name, "source": "default"}
-
-
-# ---------------------------------------------------------------- AI settings
-@route(router, "GET", "/v1/settings/ai")
-def get_ai_settings() -> dict[str, Any]:
-    from shared.ai.model_settings import get_account_ai_settings
-
-    return get_account_ai_settings(current_account(router))
-
-
-@route(router, "PUT", "/v1/settings/ai")
-def put_ai_settings(body: AISettingsIn) -> dict[str, Any]:
-    from shared.ai.model_settings import save_account_ai_settings
-
-    return save_account_ai_settings(current_account(router), body.as_config())

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 
 Id = Annotated[StrictInt, Field(gt=0)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -59,10 +68,29 @@ class PromptIn(Body):
     prompt_value: Annotated[str, StringConstraints(min_length=20, max_length=50_000)]
 
 
-class AISettingsIn(BaseModel):
-    """Passed through to shared.ai.model_settings.save_account_ai_settings, which validates it."""
+class FunctionAISettingsIn(Body):
+    """One function's model settings (shape and types; the service checks the values in context)."""
 
-    model_config = ConfigDict(extra="allow")
+    model: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    temperature: Annotated[StrictFloat | StrictInt, Field(ge=0, le=2)] | None = None
+    max_tokens: Annotated[StrictInt, Field(ge=1, le=1_000_000)] | None = None
+    response_format: Literal["json_object", "text"] | None = None
+    structured_outputs: StrictBool | None = None
 
-    def as_config(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+
+class AISettingsIn(FunctionAISettingsIn):
+    """The account's AI settings; merged into the stored ones (PATCH semantics)."""
+
+    functions: dict[Annotated[str, StringConstraints(max_length=100)], FunctionAISettingsIn | None] | None = (
+        Field(default=None, max_length=20)
+    )
+    base_url: Annotated[str, StringConstraints(max_length=500)] | None = None
+    api_key: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    allowed_models: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] | None = Field(
+        default=None, max_length=50
+    )
+    max_concurrency: Annotated[StrictInt, Field(ge=1, le=20)] | None = None
+
+    def as_patch(self) -> dict[str, Any]:
+        """Only the settings the request sent (null included: it removes a setting)."""
+        return self.model_dump(exclude_unset=True)

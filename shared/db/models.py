@@ -412,3 +412,34 @@ class CreditEntry(BaseModel):
     credits = NumberAttribute()
     cost = NumberAttribute(default=0)
     created_at = UnicodeAttribute(default_for_new=iso_now)
+
+
+# ---------------------------------------------------------------- counters table (besides Counter)
+class MonthlySpend(BaseModel):
+    """An account's spend in one calendar month (UTC): ``{account_id, "spend#YYYY-MM"}``."""
+
+    table_suffix = "counters"
+
+    class Meta:
+        table_name = "unbound"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
+    month = UnicodeAttribute(null=True)
+    cost = NumberAttribute(default=0)  # USD, every provider answer
+    credits = NumberAttribute(default=0)  # charged at SAVE
+    calls = NumberAttribute(default=0)
+
+
+class AISlots(BaseModel):
+    """The leases of one account's provider calls in flight."""
+
+    table_suffix = "counters"
+
+    class Meta:
+        table_name = "unbound"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
+    leases = JSONAttribute(default=dict)
+    version = NumberAttribute(default=0)

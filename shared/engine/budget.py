@@ -2,14 +2,15 @@
 before any AI call, with a message that says what to do.
 
 - Credits: ``Account.credits`` is the remaining balance; the job's credits are estimated from
-  its payload with the same rules SAVE charges by (``credits.estimate_job_credits``).
+  its payload with the same rule SAVE charges by (the function's ``estimate_credits``).
 - Monthly budget: ``Account.monthly_budget_usd`` caps the USD cost of AI calls in a calendar
-  month (UTC). The month's spend is one counter item (``credits.MonthlySpend``), read in O(1);
+  month (UTC). The month's spend is one counter item (``MonthlySpend``), read in O(1);
   AI_CALL adds every answer's cost to it (``record_spend``). The job's cost is estimated as an
   upper bound: its calls x (an input estimate + the full max_tokens answer) at the model's price.
   Offline runs cost nothing, so only an exhausted budget refuses them.
 
-The API may call ``check_budget`` before starting a job to answer 402 at once; INIT checks again.
+The API checks before starting a job to answer 402 at once (``services.jobs.prevalidate``);
+INIT checks again.
 """
 
 from __future__ import annotations
@@ -17,18 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.ai.model_settings import ModelConfig, canonical_name, get_model_config
+from shared.ai.model_settings import ModelConfig
 from shared.ai.pricing import cost_of
-from shared.engine.credits import MonthlySpend, bind_model, estimate_job_credits, month_key, spend_key
-from shared.errors import InsufficientCredits, NotFound
-
-#: Rough prompt sizes in tokens (fixed part, per requested record) for the cost estimate.
-PROMPT_TOKENS: dict[str, tuple[int, int]] = {
-    "auto_cluster": (400, 25),
-    "generate_ideas": (700, 300),
-    "generate_content": (2000, 0),
-}
-UNITS = {"auto_cluster": "keywords", "generate_ideas": "clusters", "generate_content": "writer tasks"}
+from shared.db.base import bind_models
+from shared.db.models import MonthlySpend
+from shared.engine.credits import month_key, spend_key
+from shared.errors import InsufficientCredits
+from shared.functions.base import BaseAIFunction
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ class BudgetCheck:
 
 
 def monthly_spend(account_id: str, month: str | None = None) -> MonthlySpend | None:
-    bind_model(MonthlySpend)
+    bind_models()
     try:
         return MonthlySpend.get(account_id, spend_key(month), consistent_read=True)
     except MonthlySpend.DoesNotExist:
@@ -63,7 +59,7 @@ def record_spend(account_id: str, cost: float, calls: int = 1) -> None:
     """Add the USD cost of provider answers to the account's monthly counter (atomic ADD)."""
     if cost <= 0 and calls <= 0:
         return
-    bind_model(MonthlySpend)
+    bind_models()
     month = month_key()
     MonthlySpend(account_id, spend_key(month)).update(
         actions=[
@@ -74,18 +70,10 @@ def record_spend(account_id: str, cost: float, calls: int = 1) -> None:
     )
 
 
-def _calls(function_name: str, payload: dict[str, Any]) -> int:
-    count = len(payload.get("ids") or [])
-    return max(1, count) if function_name == "generate_content" else 1
-
-
-def estimate_job_cost(function_name: str, payload: dict[str, Any], config: ModelConfig) -> float:
+def estimate_job_cost(fn: BaseAIFunction, payload: dict[str, Any], config: ModelConfig) -> float:
     """An upper bound of the job's USD cost: every call answers with its full max_tokens."""
-    fixed, per_record = PROMPT_TOKENS.get(function_name, (1000, 0))
-    records = len(payload.get("ids") or [])
-    calls = _calls(function_name, payload)
-    per_call_input = fixed + (per_record * records if function_name != "generate_content" else 0)
-    return calls * cost_of(config.model, per_call_input, config.max_tokens)
+    calls = fn.estimate_calls(payload)
+    return calls * cost_of(config.model, fn.estimate_prompt_tokens(payload), config.max_tokens)
 
 
 def _uses_provider(config: ModelConfig) -> bool:
@@ -104,15 +92,14 @@ def _uses_provider(config: ModelConfig) -> bool:
 
 
 def check_job_budget(
-    account: Any, function_name: str, payload: dict[str, Any], config: ModelConfig | None = None
+    account: Any, fn: BaseAIFunction, payload: dict[str, Any], config: ModelConfig | None = None
 ) -> BudgetCheck:
     """Raise InsufficientCredits when the job would exceed the account's credits or monthly budget."""
-    name = canonical_name(function_name)
-    config = config or get_model_config(name, account.account_id, payload.get("model"))
-    needed = estimate_job_credits(name, payload)
+    config = config or fn.model_config(account.account_id, payload.get("model"))
+    needed = fn.estimate_credits(payload)
     available = int(account.credits or 0)
     if needed > available:
-        unit = UNITS.get(name, "records")
+        unit = fn.item_label
         raise InsufficientCredits(
             f"not enough credits: this job needs {needed} credit(s) and the account has {available} left. "
             f"Add credits to the account or select fewer {unit} per job."
@@ -121,7 +108,7 @@ def check_job_budget(
     budget = float(account.monthly_budget_usd) if account.monthly_budget_usd is not None else None
     spend = monthly_spend(account.account_id, month)
     spent = float(spend.cost or 0) if spend is not None else 0.0
-    estimate = estimate_job_cost(name, payload, config) if _uses_provider(config) else 0.0
+    estimate = estimate_job_cost(fn, payload, config) if _uses_provider(config) else 0.0
     if budget is not None:
         if spent >= budget:
             raise InsufficientCredits(
@@ -135,13 +122,3 @@ def check_job_budget(
                 "select fewer records per job, or lower max_tokens in the account's AI settings."
             )
     return BudgetCheck(needed, available, estimate, month, spent, budget)
-
-
-def check_budget(account_id: str, function_name: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """The API's pre-check: raises InsufficientCredits (402) or returns the numbers it checked."""
-    from shared.db.repo import get_account
-
-    account = get_account(account_id)
-    if account is None:
-        raise NotFound(f"account {account_id} not found")
-    return check_job_budget(account, function_name, payload).as_dict()

@@ -25,9 +25,7 @@ from shared.ai.ai_core import AICore, AIResult
 from shared.ai.model_settings import (
     ModelConfig,
     call_budget_seconds,
-    canonical_name,
     check_model_allowed,
-    get_model_config,
     larger_max_tokens,
 )
 from shared.ai.providers import redact
@@ -48,7 +46,7 @@ from shared.errors import (
     NotFound,
 )
 from shared.functions.base import BaseAIFunction
-from shared.functions.registry import get_function_instance
+from shared.functions.registry import canonical_name, get_function_instance
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +133,7 @@ def run_init(state: State) -> State:
     # The model and the budget are checked here, before any AI call.
     config = _model_config(ctx)
     check_model_allowed(config.model, ctx.account.account_id)
-    check_job_budget(ctx.account, ctx.fn.get_name(), payload, config)
+    check_job_budget(ctx.account, ctx.fn, payload, config)
     ctx.job.update(actions=[Job.model.set(config.model)])
     ctx.progress.update("INIT", phase_percent("INIT"), ctx.fn.init_message(ctx.job.payload, validation))
     return _base_state(state)
@@ -143,9 +141,7 @@ def run_init(state: State) -> State:
 
 def _model_config(ctx: JobContext) -> ModelConfig:
     payload = dict(ctx.job.payload or {})
-    return get_model_config(
-        ctx.fn.get_name(), ctx.account.account_id, ctx.fn.get_model() or payload.get("model")
-    )
+    return ctx.fn.model_config(ctx.account.account_id, payload.get("model"))
 
 
 def run_prep(state: State) -> State:
@@ -401,7 +397,7 @@ def run_save(state: State) -> State:
         ctx.progress,
         StepTracker(),
     )
-    credits = credit_rules.credits_for(ctx.fn.get_name(), item.data or {}, result)
+    credits = ctx.fn.credits_for(item.data or {}, result)
     charged = charge_credits(ctx, item, credits)
     if not charged:
         entry = credit_rules.ledger_entry(ctx.account.account_id, ctx.job.task_id, item.item)

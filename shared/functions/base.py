@@ -1,5 +1,11 @@
 """BaseAIFunction: the interface every AI function implements (the seed's base.py).
 
+A function owns its knowledge: its class declares its name and aliases, its default model
+settings (the seed's MODEL_CONFIG entry), its prompt type and default prompt, the pydantic model
+of its answer, its credit rule and budget estimate, the label of its units, its item limit and
+its scheduled-batch selector. Nothing about one function is kept in a table elsewhere; the
+registry maps names to classes.
+
 The engine drives a function through INIT, PREP, AI_CALL, PARSE, SAVE and DONE. Everything a
 function returns from ``prepare`` and ``parse_response`` must be JSON-serialisable: the
 engine stores it in DynamoDB between phases (each phase may run in a different Lambda).
@@ -11,17 +17,28 @@ not stop the others (``isolate_item_failures``).
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from shared.ai import validators
-from shared.errors import AIProviderError
+from shared.ai.model_settings import ModelConfig, get_model_config
+from shared.ai.prompts import PromptRegistry
+from shared.errors import AIProviderError, InputInvalid
 
 if TYPE_CHECKING:
     from pydantic import BaseModel as PydanticModel
 
-    from shared.ai.tracker import ProgressTracker, StepTracker
+    from shared.ai.tracker import StepTracker
     from shared.db.models import Account
+
+
+class ProgressReporter(Protocol):
+    """What a function may report progress through (the engine's ProgressTracker)."""
+
+    def update(self, phase: str, percent: int, message: str, **extra: Any) -> None: ...
+
 
 PHASES = ("INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE")
 
@@ -29,20 +46,40 @@ PHASES = ("INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE")
 class BaseAIFunction(ABC):
     """Abstract AI function."""
 
+    #: The registry name (the seed's ``get_name``), e.g. ``auto_cluster``.
+    name: ClassVar[str] = ""
     #: Shown by ``get_metadata``.
-    display_name: str = ""
-    description: str = ""
-
+    display_name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    #: The seed's MODEL_CONFIG entry: max_tokens, temperature, response_format.
+    model_defaults: ClassVar[Mapping[str, Any]] = {
+        "max_tokens": 4000,
+        "temperature": 0.7,
+        "response_format": "json_object",
+    }
+    #: The seed's prompt type, and the default prompt (PromptRegistry's last fallback).
+    prompt_type: ClassVar[str] = ""
+    default_prompt: ClassVar[str] = ""
+    #: The pydantic model of the answer (sent as a JSON schema, validated in PARSE), or None.
+    answer_model: ClassVar[type[PydanticModel] | None] = None
     #: What the ``ids`` of a request name, for messages ("at most 10 clusters per request").
-    item_label: str = "ids"
-
+    item_label: ClassVar[str] = "ids"
+    #: The seed's ``get_max_items``: ids per request (None: no limit).
+    max_items: ClassVar[int | None] = None
+    #: The scheduled-batch selector that feeds this function (``select_batch``), or None.
+    batch_selector: ClassVar[str | None] = None
+    #: Ids per job a scheduled batch starts (None: ``max_items``).
+    batch_size: ClassVar[int | None] = None
+    #: Prompt size in tokens for the cost estimate: (fixed part, per requested record).
+    prompt_tokens: ClassVar[tuple[int, int]] = (1000, 0)
+    #: The credit rule: one credit per started block of this many records (the seed's
+    #: ``_calculate_credits_for_clustering`` uses 10 keywords), at least one per saved item.
+    records_per_credit: ClassVar[int] = 1
     #: When True, one item's failure is recorded and the other items go on.
-    isolate_item_failures: bool = False
+    isolate_item_failures: ClassVar[bool] = False
 
-    # ------------------------------------------------------------ required
-    @abstractmethod
     def get_name(self) -> str:
-        """The registry name, e.g. ``auto_cluster``."""
+        return self.name
 
     @abstractmethod
     def prepare(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
@@ -62,7 +99,7 @@ class BaseAIFunction(ABC):
         parsed: Any,
         original_data: dict[str, Any],
         account: Account,
-        progress_tracker: ProgressTracker | None = None,
+        progress_tracker: ProgressReporter | None = None,
         step_tracker: StepTracker | None = None,
     ) -> dict[str, Any]:
         """Persist the parsed answer; return counts for the job result."""
@@ -76,7 +113,7 @@ class BaseAIFunction(ABC):
         }
 
     def get_max_items(self) -> int | None:
-        return None
+        return self.max_items
 
     def get_model(self) -> str | None:
         """A model forced by the function itself (None: the account's or the default)."""
@@ -94,14 +131,66 @@ class BaseAIFunction(ABC):
         return validators.ok()
 
     def response_model(self) -> type[PydanticModel] | None:
-        """The pydantic model of the expected answer, by function name (``shared.ai.schemas``).
+        """The pydantic model of the expected answer (``answer_model``).
 
         Sent as a JSON schema to models that support structured outputs, and used in PARSE to
         validate every answer before SAVE. None: no schema, no validation.
         """
-        from shared.ai.schemas import response_model_for
+        return self.answer_model
 
-        return response_model_for(self.get_name())
+    # ------------------------------------------------------------ model settings and prompts
+    def model_config(
+        self,
+        account_id: str | None = None,
+        model_override: str | None = None,
+        account_config: Mapping[str, Any] | None = None,
+    ) -> ModelConfig:
+        """The seed's ``get_model_config``: this function's defaults with the account's overrides."""
+        return get_model_config(
+            self.name, self.model_defaults, account_id, self.get_model() or model_override, account_config
+        )
+
+    def get_prompt(
+        self, account_id: str | None, context: dict[str, Any], prompt_override: str | None = None
+    ) -> str:
+        """The resolved prompt (job override -> account prompt -> ``default_prompt``) with JSON mode."""
+        prompt = PromptRegistry.get_prompt(
+            self.name, account_id, context, prompt_override, default=self.default_prompt
+        )
+        if self.model_defaults.get("response_format") == "json_object":
+            return PromptRegistry.ensure_json_instruction(prompt)
+        return prompt
+
+    # ------------------------------------------------------------ credits and budget
+    def records_requested(self, payload: dict[str, Any]) -> int:
+        """How many records a job's payload selects (``ids``), for estimates."""
+        return len(payload.get("ids") or [])
+
+    def records_saved(self, data: dict[str, Any], result: dict[str, Any]) -> int:
+        """How many records one saved item covered, for the charge. Default: one."""
+        return 1
+
+    def credits_for(self, data: dict[str, Any], result: dict[str, Any]) -> int:
+        """Credits one saved item costs."""
+        return max(1, math.ceil(self.records_saved(data, result) / self.records_per_credit))
+
+    def estimate_credits(self, payload: dict[str, Any]) -> int:
+        """Credits a job will cost at most, from its payload (before anything is loaded)."""
+        return max(1, math.ceil(self.records_requested(payload) / self.records_per_credit))
+
+    def estimate_calls(self, payload: dict[str, Any]) -> int:
+        """AI calls a job makes, for the cost estimate. Default: one for the whole job."""
+        return 1
+
+    def estimate_prompt_tokens(self, payload: dict[str, Any]) -> int:
+        """Input tokens of one call, for the cost estimate."""
+        fixed, per_record = self.prompt_tokens
+        return fixed + per_record * self.records_requested(payload)
+
+    # ------------------------------------------------------------ scheduled batches
+    def select_batch(self, account_id: str, limit: int) -> list[int]:
+        """Ids of the account's pending work for ``batch_selector`` (a Query, never a Scan)."""
+        raise InputInvalid(f"{self.name} has no scheduled-batch selector")
 
     def offline_answer(self, data: dict[str, Any]) -> Any:
         """The local provider's answer for one item when no AI key is configured."""

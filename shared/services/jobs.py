@@ -9,7 +9,6 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.ai import validators
-from shared.ai.model_settings import canonical_name
 from shared.config import get_settings
 from shared.db.base import iso_now
 from shared.db.models import Job
@@ -40,9 +39,9 @@ def prevalidate(account_id: str, function_name: str, payload: dict[str, Any]) ->
     account = get_account(account_id)
     if account is None:
         raise NotFound(f"account {account_id} not found")
-    validation = get_function_instance(canonical_name(function_name)).validate(payload, account)
-    validators.raise_if_invalid(validation)
-    check_job_budget(account, canonical_name(function_name), payload)
+    fn = get_function_instance(function_name)
+    validators.raise_if_invalid(fn.validate(payload, account))
+    check_job_budget(account, fn, payload)
 
 
 def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync: bool = False) -> Job:
@@ -70,7 +69,3 @@ def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync
         raise JobStartFailed("the job could not be started; try again") from exc
     job.update(actions=[Job.execution_arn.set(execution["executionArn"])])
     return job
-
-
-def reset_clients() -> None:
-    _sfn.cache_clear()

@@ -2,9 +2,10 @@
 
 The rule's input names the account and what to do:
 ``{"account_id": "...", "function_name": "auto_cluster", "selector": "unclustered"}``.
-Selectors: ``unclustered`` (active keywords without a cluster, for auto_cluster),
-``clusters_without_ideas`` (generate_ideas), ``queued_tasks`` (generate_content).
-Work is split into jobs no larger than each function's item limit.
+Each function declares the selector that feeds it (``batch_selector``) and how it selects
+(``select_batch``): ``unclustered`` for auto_cluster, ``clusters_without_ideas`` for
+generate_ideas, ``queued_tasks`` for generate_content. Work is split into jobs no larger than
+each function's batch size (else its item limit).
 """
 
 from __future__ import annotations
@@ -13,18 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.db.models import Cluster, ContentIdea, Keyword, WriterTask
-from shared.db.repo import get_account, query_account
+from shared.db.repo import get_account
 from shared.errors import InputInvalid, NotFound
-from shared.functions.registry import get_function_instance
+from shared.functions.base import BaseAIFunction
+from shared.functions.registry import canonical_name, get_function_instance, list_functions
 from shared.services.jobs import start_job
-
-SELECTORS = {
-    "unclustered": "auto_cluster",
-    "clusters_without_ideas": "generate_ideas",
-    "queued_tasks": "generate_content",
-}
-AUTO_CLUSTER_BATCH = 500
 
 
 class BatchRequest(BaseModel):
@@ -36,19 +30,14 @@ class BatchRequest(BaseModel):
     limit: int = Field(default=1000, ge=1, le=10_000)
 
 
-def _select(request: BatchRequest) -> list[int]:
-    account_id = request.account_id
-    if request.selector == "unclustered":
-        rows = query_account(Keyword, account_id, filter_condition=(Keyword.status == "active"))
-        return [int(k.id) for k in rows if k.cluster_id is None][: request.limit]
-    if request.selector == "clusters_without_ideas":
-        with_ideas = {
-            int(i.keyword_cluster_id) for i in query_account(ContentIdea, account_id) if i.keyword_cluster_id
-        }
-        clusters = query_account(Cluster, account_id, filter_condition=(Cluster.status == "active"))
-        return [int(c.id) for c in clusters if int(c.id) not in with_ideas][: request.limit]
-    tasks = query_account(WriterTask, account_id, filter_condition=(WriterTask.status == "queued"))
-    return [int(t.id) for t in tasks][: request.limit]
+def _function_for(selector: str) -> BaseAIFunction:
+    """The function a selector feeds (each function declares its own ``batch_selector``)."""
+    functions = [get_function_instance(name) for name in list_functions()]
+    for fn in functions:
+        if fn.batch_selector == selector:
+            return fn
+    known = ", ".join(str(fn.batch_selector) for fn in functions if fn.batch_selector)
+    raise InputInvalid(f"unknown selector {selector!r}; use one of {known}")
 
 
 def run_batch(event: dict[str, Any]) -> dict[str, Any]:
@@ -59,15 +48,13 @@ def run_batch(event: dict[str, Any]) -> dict[str, Any]:
         request = BatchRequest(**source)
     except ValidationError as exc:
         raise InputInvalid(f"invalid scheduled batch input: {exc.errors()[0]['msg']}") from None
-    expected = SELECTORS.get(request.selector)
-    if expected is None:
-        raise InputInvalid(f"unknown selector {request.selector!r}; use one of {', '.join(SELECTORS)}")
-    if expected != request.function_name:
-        raise InputInvalid(f"selector {request.selector!r} feeds {expected}, not {request.function_name}")
+    fn = _function_for(request.selector)
+    if fn.name != canonical_name(request.function_name):
+        raise InputInvalid(f"selector {request.selector!r} feeds {fn.name}, not {request.function_name}")
     if get_account(request.account_id) is None:
         raise NotFound(f"account {request.account_id} not found")
-    ids = _select(request)
-    size = get_function_instance(request.function_name).get_max_items() or AUTO_CLUSTER_BATCH
+    ids = fn.select_batch(request.account_id, request.limit)
+    size = fn.batch_size or fn.get_max_items() or len(ids) or 1
     task_ids = [
         start_job(request.account_id, request.function_name, {"ids": ids[i : i + size]}).task_id
         for i in range(0, len(ids), size)

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from shared.ai.model_settings import get_account_ai_settings, save_account_ai_settings
 from shared.ai.pricing import cost_of
 from shared.db.models import AITaskLog, Cluster, Job, JobItem
 from shared.db.repo import get_account, query_account
@@ -22,6 +21,7 @@ from shared.engine import phases as engine
 from shared.engine.budget import monthly_spend, record_spend
 from shared.engine.credits import ledger_entries
 from shared.errors import AIProviderTransient, InputInvalid, InsufficientCredits
+from shared.services.ai_settings import get_account_ai_settings, save_account_ai_settings
 from shared.services.jobs import start_job
 from tests.fakes.openai_server import FakeReply
 from tests.helpers import add_keywords, run_job, run_job_unchecked

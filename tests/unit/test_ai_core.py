@@ -15,9 +15,7 @@ from shared.ai.model_settings import (
     ModelConfig,
     call_budget_seconds,
     larger_max_tokens,
-    redacted_ai_settings,
     supports_structured_outputs,
-    validate_account_ai_settings,
 )
 from shared.ai.pricing import cost_of
 from shared.ai.providers import redact
@@ -28,9 +26,11 @@ from shared.ai.providers.openai_provider import (
     backoff_seconds,
     retry_after_seconds,
 )
-from shared.ai.schemas import ArticleResponse, ClusteringResponse
 from shared.config import reset_settings
 from shared.errors import AIProviderError, AIProviderTransient, InputInvalid
+from shared.functions.auto_cluster.schema import ClusteringResponse
+from shared.functions.generate_content.schema import ArticleResponse
+from shared.services.ai_settings import redacted_ai_settings, validate_account_ai_settings
 from tests.fakes.openai_server import FakeReply
 
 KEY = "sk-unit-test-key-abcdef123456"

@@ -15,7 +15,7 @@ FN = AutoClusterFunction()
 
 
 def test_prompt_uses_the_seed_keyword_line_format(monkeypatch):
-    monkeypatch.setattr(PromptRegistry, "_account_prompt", staticmethod(lambda f, a: None))
+    monkeypatch.setattr(PromptRegistry, "account_prompt", staticmethod(lambda f, a: None))
     data = {
         "keyword_data": [
             {"id": 1, "keyword": "cold brew", "volume": 1000, "difficulty": 12, "intent": "informational"}

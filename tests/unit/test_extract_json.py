@@ -7,15 +7,12 @@ import json
 import pytest
 
 from shared.ai.ai_core import AICore, extract_json
-from shared.ai.schemas import (
-    ArticleResponse,
-    ClusteringResponse,
-    IdeasResponse,
-    json_schema_format,
-    response_model_for,
-    validate_answer,
-)
+from shared.ai.schemas import json_schema_format, validate_answer
 from shared.errors import AIResponseInvalid
+from shared.functions.auto_cluster.schema import ClusteringResponse
+from shared.functions.generate_content.schema import ArticleResponse
+from shared.functions.generate_ideas.schema import IdeasResponse
+from shared.functions.registry import get_function_instance
 
 CLUSTERS = {"clusters": [{"name": "Cold Brew", "description": "x", "keywords": ["cold brew recipe"]}]}
 
@@ -143,7 +140,7 @@ def test_each_function_has_a_response_model_and_a_json_schema_format():
         ("generate_ideas", IdeasResponse),
         ("generate_content", ArticleResponse),
     ):
-        assert response_model_for(name) is model
+        assert get_function_instance(name).response_model() is model
         fmt = json_schema_format(model)
         assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is False
         assert fmt["json_schema"]["name"].replace("_", "").isalnum()
@@ -151,7 +148,6 @@ def test_each_function_has_a_response_model_and_a_json_schema_format():
     schema = json_schema_format(ClusteringResponse)["json_schema"]["schema"]
     assert schema["required"] == ["clusters"]
     assert set(schema["$defs"]["ClusterAnswer"]["properties"]) == {"name", "description", "keywords"}
-    assert response_model_for("unknown") is None
 
 
 def test_base_function_returns_the_response_model_by_name():

@@ -118,7 +118,7 @@ def test_one_item_per_task_keyed_by_task_id():
 
 
 def test_prompt_carries_idea_cluster_and_keywords(monkeypatch):
-    monkeypatch.setattr(PromptRegistry, "_account_prompt", staticmethod(lambda f, a: None))
+    monkeypatch.setattr(PromptRegistry, "account_prompt", staticmethod(lambda f, a: None))
     prompt = FN.build_prompt(_item(), SimpleNamespace(account_id="a"))
     assert "Title: Cold Brew Guide 5" in prompt
     assert "Description: Everything about cold brew." in prompt

@@ -40,7 +40,7 @@ IDEA = {
 
 
 def test_prompt_uses_the_seed_cluster_line_formats(monkeypatch):
-    monkeypatch.setattr(PromptRegistry, "_account_prompt", staticmethod(lambda f, a: None))
+    monkeypatch.setattr(PromptRegistry, "account_prompt", staticmethod(lambda f, a: None))
     prompt = FN.build_prompt({"cluster_data": CLUSTER_DATA}, SimpleNamespace(account_id="a"))
     assert "Cluster ID: 3 | Name: Cold Brew | Description: Cold brew at home" in prompt
     assert "Cluster ID: 7 | Name: Espresso Machines | Description: Buying guides" in prompt

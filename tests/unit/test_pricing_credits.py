@@ -7,19 +7,13 @@ import time
 import pytest
 
 from shared.ai import concurrency
-from shared.ai.model_settings import MODEL_MAX_OUTPUT_TOKENS, ModelConfig
+from shared.ai.model_settings import ModelConfig, max_output_tokens
 from shared.ai.pricing import PriceTableError, cost_of, price_table, prices_for, reset_price_table
 from shared.ai.validators import SUPPORTED_MODELS
 from shared.engine.budget import check_job_budget, estimate_job_cost, monthly_spend, record_spend
-from shared.engine.credits import (
-    calculate_credits_for_clustering,
-    charge,
-    charged_credits,
-    credits_for,
-    estimate_job_credits,
-    ledger_entries,
-)
+from shared.engine.credits import charge, charged_credits, ledger_entries
 from shared.errors import AIConcurrencyLimited, AIProviderTransient, InsufficientCredits
+from shared.functions.registry import get_function_instance
 
 
 @pytest.fixture
@@ -51,7 +45,7 @@ def test_cost_per_model_from_the_price_table():
 def test_every_supported_model_has_a_price_and_an_output_limit():
     for model in SUPPORTED_MODELS:
         assert model in price_table(), model
-        assert model in MODEL_MAX_OUTPUT_TOKENS, model
+        assert max_output_tokens(model), model
 
 
 def test_the_price_table_is_configurable(prices):
@@ -71,23 +65,35 @@ def test_the_price_table_is_configurable(prices):
 
 # ---------------------------------------------------------------- credit rules
 def test_credit_rules_per_function():
-    assert [calculate_credits_for_clustering(n) for n in (0, 1, 10, 11, 95)] == [1, 1, 1, 2, 10]
-    assert credits_for("auto_cluster", {"keyword_data": [{}] * 25}, {}) == 3
-    assert credits_for("generate_ideas", {"cluster_data": [{}] * 4}, {}) == 4
-    assert credits_for("generate_content", {"task": {}}, {}) == 1
-    assert estimate_job_credits("auto_cluster", {"ids": list(range(1, 26))}) == 3
-    assert estimate_job_credits("generate_ideas", {"ids": [1, 2, 3]}) == 3
-    assert estimate_job_credits("generate_content", {"ids": [1, 2, 3, 4, 5]}) == 5
+    cluster, ideas, content = (
+        get_function_instance(n) for n in ("auto_cluster", "generate_ideas", "generate_content")
+    )
+    assert [cluster.credits_for({"keyword_data": [{}] * n}, {}) for n in (0, 1, 10, 11, 30, 95)] == [
+        1,
+        1,
+        1,
+        2,
+        3,
+        10,
+    ]
+    assert cluster.credits_for({"keyword_data": [{}] * 25}, {}) == 3
+    assert ideas.credits_for({"cluster_data": [{}] * 4}, {}) == 4
+    assert content.credits_for({"task": {}}, {}) == 1
+    assert cluster.estimate_credits({"ids": list(range(1, 26))}) == 3
+    assert ideas.estimate_credits({"ids": [1, 2, 3]}) == 3
+    assert content.estimate_credits({"ids": [1, 2, 3, 4, 5]}) == 5
 
 
 def test_job_cost_estimate_is_an_upper_bound():
     config = ModelConfig("gpt-4o-mini", 8000, 0.3, "json_object")
-    one = estimate_job_cost("generate_content", {"ids": [1]}, config)
+    one = estimate_job_cost(get_function_instance("generate_content"), {"ids": [1]}, config)
     assert one >= cost_of("gpt-4o-mini", 2000, 8000)
-    assert estimate_job_cost("generate_content", {"ids": [1, 2, 3]}, config) == pytest.approx(3 * one)
-    assert estimate_job_cost("auto_cluster", {"ids": list(range(100))}, config) > estimate_job_cost(
-        "auto_cluster", {"ids": [1]}, config
-    )
+    assert estimate_job_cost(
+        get_function_instance("generate_content"), {"ids": [1, 2, 3]}, config
+    ) == pytest.approx(3 * one)
+    assert estimate_job_cost(
+        get_function_instance("auto_cluster"), {"ids": list(range(100))}, config
+    ) > estimate_job_cost(get_function_instance("auto_cluster"), {"ids": [1]}, config)
 
 
 # ---------------------------------------------------------------- the ledger (local stack)
@@ -110,16 +116,23 @@ def test_budget_checks_credits_and_the_monthly_budget(account):
     config = ModelConfig("gpt-4o-mini", 8000, 0.3, "json_object", api_key="sk-account-key-999999")
     poor = create_account("Poor", credits=2)
     with pytest.raises(InsufficientCredits, match="needs 3 credit\\(s\\) and the account has 2 left"):
-        check_job_budget(poor, "auto_cluster", {"ids": list(range(1, 26))}, config)
-    assert check_job_budget(poor, "auto_cluster", {"ids": [1, 2]}, config).credits_needed == 1
+        check_job_budget(poor, get_function_instance("auto_cluster"), {"ids": list(range(1, 26))}, config)
+    assert (
+        check_job_budget(poor, get_function_instance("auto_cluster"), {"ids": [1, 2]}, config).credits_needed
+        == 1
+    )
 
     capped = create_account("Capped", credits=1000, monthly_budget_usd=0.01)
-    assert check_job_budget(capped, "auto_cluster", {"ids": [1]}, config).month_spent == 0
+    assert (
+        check_job_budget(capped, get_function_instance("auto_cluster"), {"ids": [1]}, config).month_spent == 0
+    )
     with pytest.raises(InsufficientCredits, match="could cost up to"):
-        check_job_budget(capped, "generate_content", {"ids": list(range(1, 11))}, config)
+        check_job_budget(
+            capped, get_function_instance("generate_content"), {"ids": list(range(1, 11))}, config
+        )
     record_spend(capped.account_id, 0.01)
     with pytest.raises(InsufficientCredits, match="monthly AI budget of \\$0.01 is used up"):
-        check_job_budget(capped, "auto_cluster", {"ids": [1]}, config)
+        check_job_budget(capped, get_function_instance("auto_cluster"), {"ids": [1]}, config)
     spend = monthly_spend(capped.account_id)
     assert spend is not None and float(spend.cost) == 0.01 and int(spend.calls) == 1
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from shared.ai.prompts import DEFAULT_PROMPTS, PromptRegistry
+from shared.ai.prompts import PromptRegistry
 from shared.ai.tracker import PHASE_RANGES, CostTracker, StepTracker, phase_percent
 from shared.errors import InputInvalid
 from shared.functions import registry
@@ -14,7 +14,7 @@ from shared.functions import registry
 
 def test_job_override_wins_over_account_and_default(monkeypatch):
     monkeypatch.setattr(
-        PromptRegistry, "_account_prompt", staticmethod(lambda f, a: "ACCOUNT [IGNY8_KEYWORDS]")
+        PromptRegistry, "account_prompt", staticmethod(lambda f, a: "ACCOUNT [IGNY8_KEYWORDS]")
     )
     assert (
         PromptRegistry.get_prompt("auto_cluster", "acct", {"KEYWORDS": "k"}, "JOB [IGNY8_KEYWORDS]")
@@ -24,9 +24,11 @@ def test_job_override_wins_over_account_and_default(monkeypatch):
 
 
 def test_default_prompt_when_account_has_none(monkeypatch):
-    monkeypatch.setattr(PromptRegistry, "_account_prompt", staticmethod(lambda f, a: None))
-    prompt = PromptRegistry.get_prompt("generate_ideas", "acct", {"CLUSTERS": "C1", "CLUSTER_KEYWORDS": "K1"})
-    assert prompt.startswith(DEFAULT_PROMPTS["ideas"][:40])
+    monkeypatch.setattr(PromptRegistry, "account_prompt", staticmethod(lambda f, a: None))
+    fn = registry.get_function_instance("generate_ideas")
+    prompt = fn.get_prompt("acct", {"CLUSTERS": "C1", "CLUSTER_KEYWORDS": "K1"})
+    assert fn.prompt_type == "ideas"
+    assert prompt.startswith(fn.default_prompt[:40])
     assert "C1" in prompt and "K1" in prompt and "[IGNY8_" not in prompt
 
 

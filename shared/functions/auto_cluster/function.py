@@ -7,12 +7,20 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
-from shared.ai.prompts import PromptRegistry
 from shared.ai.tracker import ProgressTracker, StepTracker
 from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, Keyword, Sector
-from shared.db.repo import batch_get, get_one, get_or_create_cluster, keywords_of_cluster, save_all
+from shared.db.repo import (
+    batch_get,
+    get_one,
+    get_or_create_cluster,
+    keywords_of_cluster,
+    query_account,
+    save_all,
+)
 from shared.errors import AIResponseInvalid, InputInvalid
+from shared.functions.auto_cluster.prompt import DEFAULT_PROMPT, PROMPT_TYPE
+from shared.functions.auto_cluster.schema import ClusteringResponse
 from shared.functions.base import BaseAIFunction
 
 KEYWORD_LINE = "- {keyword} (Volume: {volume}, Difficulty: {difficulty}, Intent: {intent})"
@@ -23,13 +31,31 @@ def normalize(text: str) -> str:
     return " ".join(str(text).lower().split())
 
 
+#: The clustering rule: one credit per started block of 10 keywords, at least one.
+KEYWORDS_PER_CREDIT = 10
+
+
 class AutoClusterFunction(BaseAIFunction):
+    name = "auto_cluster"
     display_name = "Auto Cluster Keywords"
     description = "Group related keywords into topic clusters"
+    model_defaults = {"max_tokens": 8000, "temperature": 0.3, "response_format": "json_object"}
+    prompt_type = PROMPT_TYPE
+    default_prompt = DEFAULT_PROMPT
+    answer_model = ClusteringResponse
     item_label = "keywords"
+    batch_selector = "unclustered"
+    batch_size = 500
+    prompt_tokens = (400, 25)
+    records_per_credit = KEYWORDS_PER_CREDIT
 
-    def get_name(self) -> str:
-        return "auto_cluster"
+    def records_saved(self, data: dict[str, Any], result: dict[str, Any]) -> int:
+        return len(data.get("keyword_data") or [])
+
+    def select_batch(self, account_id: str, limit: int) -> list[int]:
+        """Active keywords without a cluster."""
+        rows = query_account(Keyword, account_id, filter_condition=(Keyword.status == "active"))
+        return [int(k.id) for k in rows if k.cluster_id is None][:limit]
 
     # ------------------------------------------------------------ INIT
     def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
@@ -79,8 +105,7 @@ class AutoClusterFunction(BaseAIFunction):
             "KEYWORDS": lines,
             "SECTOR": f"Sector: {data['sector_name']}" if data.get("sector_name") else "",
         }
-        prompt = PromptRegistry.get_prompt(self.get_name(), account.account_id, context, prompt_override)
-        return PromptRegistry.ensure_json_instruction(prompt)
+        return self.get_prompt(account.account_id, context, prompt_override)
 
     # ------------------------------------------------------------ AI_CALL
     def ai_call_message(self) -> str:

@@ -17,13 +17,14 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
-from shared.ai.prompts import PromptRegistry
 from shared.ai.tracker import ProgressTracker, StepTracker
 from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, Content, ContentIdea, WriterTask
-from shared.db.repo import batch_get, get_one, keywords_of_cluster
+from shared.db.repo import batch_get, get_one, keywords_of_cluster, query_account
 from shared.errors import AIResponseInvalid, NotFound
 from shared.functions.base import BaseAIFunction
+from shared.functions.generate_content.prompt import DEFAULT_PROMPT, PROMPT_TYPE
+from shared.functions.generate_content.schema import ArticleResponse
 
 log = logging.getLogger(__name__)
 
@@ -208,16 +209,30 @@ def idea_context(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class GenerateContentFunction(BaseAIFunction):
+    name = "generate_content"
     display_name = "Generate Content"
     description = "One article per writer task"
+    model_defaults = {"max_tokens": 8000, "temperature": 0.7, "response_format": "json_object"}
+    prompt_type = PROMPT_TYPE
+    default_prompt = DEFAULT_PROMPT
+    answer_model = ArticleResponse
     item_label = "tasks"
+    max_items = MAX_TASKS
+    batch_selector = "queued_tasks"
+    prompt_tokens = (2000, 0)
+    records_per_credit = 1  # one credit per article
     isolate_item_failures = True
 
-    def get_name(self) -> str:
-        return "generate_content"
+    def estimate_calls(self, payload: dict[str, Any]) -> int:
+        return max(1, self.records_requested(payload))  # one call per writer task
 
-    def get_max_items(self) -> int:
-        return MAX_TASKS
+    def estimate_prompt_tokens(self, payload: dict[str, Any]) -> int:
+        return self.prompt_tokens[0]
+
+    def select_batch(self, account_id: str, limit: int) -> list[int]:
+        """Writer tasks waiting to be written."""
+        tasks = query_account(WriterTask, account_id, filter_condition=(WriterTask.status == "queued"))
+        return [int(t.id) for t in tasks][:limit]
 
     # ------------------------------------------------------------ INIT
     def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
@@ -315,8 +330,7 @@ class GenerateContentFunction(BaseAIFunction):
             "CLUSTER": "\n".join(cluster_lines),
             "KEYWORDS": idea["keywords"],
         }
-        prompt = PromptRegistry.get_prompt(self.get_name(), account.account_id, context, prompt_override)
-        return PromptRegistry.ensure_json_instruction(prompt)
+        return self.get_prompt(account.account_id, context, prompt_override)
 
     # ------------------------------------------------------------ AI_CALL
     def ai_call_message(self) -> str:

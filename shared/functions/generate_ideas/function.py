@@ -12,13 +12,14 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
-from shared.ai.prompts import PromptRegistry
 from shared.ai.tracker import ProgressTracker, StepTracker
 from shared.db.base import allocate_ids, iso_now
 from shared.db.models import Account, Cluster, ContentIdea
-from shared.db.repo import batch_get, keywords_of_cluster, save_all
+from shared.db.repo import batch_get, keywords_of_cluster, query_account, save_all
 from shared.errors import AIResponseInvalid, InputInvalid
 from shared.functions.base import BaseAIFunction
+from shared.functions.generate_ideas.prompt import DEFAULT_PROMPT, PROMPT_TYPE
+from shared.functions.generate_ideas.schema import IdeasResponse
 
 MAX_CLUSTERS = 10
 DEFAULT_CONTENT_TYPE = "blog_post"
@@ -65,15 +66,29 @@ def keywords_text(value: Any) -> str:
 
 
 class GenerateIdeasFunction(BaseAIFunction):
+    name = "generate_ideas"
     display_name = "Generate Ideas"
     description = "Content ideas with outlines for keyword clusters"
+    model_defaults = {"max_tokens": 6000, "temperature": 0.7, "response_format": "json_object"}
+    prompt_type = PROMPT_TYPE
+    default_prompt = DEFAULT_PROMPT
+    answer_model = IdeasResponse
     item_label = "clusters"
+    max_items = MAX_CLUSTERS
+    batch_selector = "clusters_without_ideas"
+    prompt_tokens = (700, 300)
+    records_per_credit = 1  # one credit per cluster
 
-    def get_name(self) -> str:
-        return "generate_ideas"
+    def records_saved(self, data: dict[str, Any], result: dict[str, Any]) -> int:
+        return len(data.get("cluster_data") or [])
 
-    def get_max_items(self) -> int:
-        return MAX_CLUSTERS
+    def select_batch(self, account_id: str, limit: int) -> list[int]:
+        """Active clusters that have no idea yet."""
+        with_ideas = {
+            int(i.keyword_cluster_id) for i in query_account(ContentIdea, account_id) if i.keyword_cluster_id
+        }
+        clusters = query_account(Cluster, account_id, filter_condition=(Cluster.status == "active"))
+        return [int(c.id) for c in clusters if int(c.id) not in with_ideas][:limit]
 
     # ------------------------------------------------------------ INIT
     def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
@@ -124,8 +139,7 @@ class GenerateIdeasFunction(BaseAIFunction):
                 for c in clusters
             ),
         }
-        prompt = PromptRegistry.get_prompt(self.get_name(), account.account_id, context, prompt_override)
-        return PromptRegistry.ensure_json_instruction(prompt)
+        return self.get_prompt(account.account_id, context, prompt_override)
 
     # ------------------------------------------------------------ AI_CALL
     def ai_call_message(self) -> str:
