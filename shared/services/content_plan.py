@@ -17,7 +17,6 @@ Service functions (used by the API in shared/api and by scripts):
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pynamodb.expressions.condition import Condition
 from shared.db.base import allocate_ids, bind_models, iso_now
 from shared.db.models import Content, ContentIdea, WriterTask
 from shared.db.repo import batch_get, get_one, page_account, save_all
+from shared.domain.outline import outline_json, outline_summary, split_list
 from shared.errors import InputInvalid, NotFound
 
 MAX_IDEAS_PER_REQUEST = 100
@@ -49,31 +49,12 @@ class TaskCreation:
         return [int(t.id) for t in self.tasks if int(t.id) not in created]
 
 
-def idea_summary(description: str | None) -> str:
-    """A plain-text summary of an idea description (its introduction when it is a JSON outline)."""
-    text = (description or "").strip()
-    if not text.startswith(("{", "[", '"')):
-        return text
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(data, str):
-        return data.strip()
-    if not isinstance(data, dict):
-        return ""
-    intro = data.get("introduction") or data.get("intro") or data.get("summary") or ""
-    if isinstance(intro, dict):
-        intro = intro.get("hook") or intro.get("summary") or intro.get("text") or ""
-    return " ".join(str(intro).split())
-
-
 def _task_for(idea: ContentIdea, task_id: int, now: str) -> WriterTask:
     return WriterTask(
         idea.account_id,
         task_id,
         title=(idea.idea_title or f"Idea {idea.id}")[:TASK_TITLE_LIMIT],
-        description=idea_summary(idea.description),
+        description=outline_summary(idea.description),
         keywords=idea.target_keywords or "",
         cluster_id=idea.keyword_cluster_id,
         idea_id=int(idea.id),
@@ -231,29 +212,15 @@ def list_content(
 
 
 # ---------------------------------------------------------------- views
-def _keyword_list(text: str | None) -> list[str]:
-    return [part.strip() for part in (text or "").split(",") if part.strip()]
-
-
-def _outline(description: str | None) -> Any:
-    text = (description or "").strip()
-    if not text.startswith(("{", "[")):
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
 def idea_view(idea: ContentIdea) -> dict[str, Any]:
     return {
         "id": int(idea.id),
         "title": idea.idea_title,
         "description": idea.description,
-        "outline": _outline(idea.description),
+        "outline": outline_json(idea.description),
         "content_type": idea.content_type,
         "content_structure": idea.content_structure,
-        "target_keywords": _keyword_list(idea.target_keywords),
+        "target_keywords": split_list(idea.target_keywords),
         "cluster_id": idea.keyword_cluster_id,
         "estimated_word_count": int(idea.estimated_word_count or 0),
         "status": idea.status,
@@ -270,7 +237,7 @@ def task_view(task: WriterTask) -> dict[str, Any]:
         "id": int(task.id),
         "title": task.title,
         "description": task.description,
-        "keywords": _keyword_list(task.keywords),
+        "keywords": split_list(task.keywords),
         "cluster_id": task.cluster_id,
         "idea_id": task.idea_id,
         "content_structure": task.content_structure,

@@ -8,8 +8,10 @@ from types import SimpleNamespace
 import pytest
 
 from shared.ai.prompts import PromptRegistry
+from shared.domain.outline import render_outline
+from shared.domain.outline import split_list as as_list
 from shared.errors import AIResponseInvalid
-from shared.functions.generate_content.function import GenerateContentFunction, as_list, render_outline
+from shared.functions.generate_content.function import GenerateContentFunction
 
 FN = GenerateContentFunction()
 OUTLINE = {

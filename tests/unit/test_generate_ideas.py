@@ -9,8 +9,9 @@ import pytest
 
 from shared.ai.prompts import PromptRegistry
 from shared.db.models import Cluster
+from shared.domain.outline import join_list as keywords_text
 from shared.errors import AIResponseInvalid
-from shared.functions.generate_ideas.function import GenerateIdeasFunction, description_text, keywords_text
+from shared.functions.generate_ideas.function import GenerateIdeasFunction, description_text
 
 FN = GenerateIdeasFunction()
 CLUSTER_DATA = [

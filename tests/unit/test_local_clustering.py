@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.functions.auto_cluster.offline import cluster_keywords, stem, title_case
+from shared.ai.local.text import stem, title_case
+from shared.functions.auto_cluster.offline import cluster_keywords
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample_keywords.csv"

@@ -1,16 +1,21 @@
-"""Offline ideas and articles (shared.ai.local.writer): what a user checks on the result."""
+"""Offline ideas and articles (shared/functions/*/offline.py): what a user checks on the result."""
 
 from __future__ import annotations
 
 import csv
 import html
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from shared.ai.local.writer import classify, count_words, parse_outline, write_article, write_ideas
+from shared.ai.local.text import classify
+from shared.domain.content_html import count_words
+from shared.domain.outline import parse_outline, render_outline
 from shared.functions.auto_cluster.offline import cluster_keywords
+from shared.functions.generate_content.offline import write_article
+from shared.functions.generate_ideas.offline import write_ideas
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample_keywords.csv"
 SAFE_TAGS = {
@@ -185,7 +190,7 @@ def test_article_metadata_and_word_count(ideas: list[dict]) -> None:
         assert article["primary_keyword"] not in article["secondary_keywords"]
         assert article["categories"] == [idea["cluster_name"]]
         assert article["tags"]
-        assert article["word_count"] == _stripped_words(article["content"]) == count_words(article["content"])
+        assert article["word_count"] == count_words(article["content"])  # what SAVE counts too
         assert article["word_count"] <= 2100
         assert article["word_count"] >= 0.6 * min(idea["estimated_word_count"], 2000)
 
@@ -233,14 +238,30 @@ def test_article_escapes_hostile_input_and_is_deterministic() -> None:
 
 
 def test_outline_parser_reads_headings_types_and_details() -> None:
-    sections = parse_outline(
+    outline = parse_outline(
         "## Basics\n### What It Is\nContent Type: table\nDetails: Define it.\nMore detail.\n## Tips\nH3: Quick Wins"
     )
-    assert [s.heading for s in sections] == ["Basics", "Tips"]
-    first = sections[0].slots[0]
-    assert (first.heading, first.content_type, first.details) == (
-        "What It Is",
-        "table",
-        "Define it. More detail.",
+    assert [s.heading for s in outline.sections] == ["Basics", "Tips"]
+    first = outline.sections[0].blocks[0]
+    assert (first.subheading, first.kind, first.details) == ("What It Is", "table", "Define it. More detail.")
+    assert outline.sections[1].blocks[0].subheading == "Quick Wins"
+
+
+def test_the_same_outline_as_json_or_text_gives_the_same_sections() -> None:
+    as_json = json.dumps(
+        {
+            "introduction": "Why grinders matter.",
+            "sections": [
+                {
+                    "heading": "Basics",
+                    "subsections": [
+                        {"subheading": "What It Is", "content_type": "table", "details": "Define it."}
+                    ],
+                }
+            ],
+        }
     )
-    assert sections[1].slots[0].heading == "Quick Wins"
+    from_json = parse_outline(as_json)
+    from_text = parse_outline(render_outline(as_json))
+    assert from_json.introduction == from_text.introduction == "Why grinders matter."
+    assert from_json.sections == from_text.sections

@@ -30,11 +30,16 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from shared.ai.local.text import (
+    significant_terms,
+    stem,
+    title_case,
+    words,
+)
 
 MERGE_THRESHOLD = 0.2  # mean cosine at which two clusters still merge
 PAIR_THRESHOLD = 0.3  # cosine two lone keywords need to start a cluster together
@@ -45,30 +50,6 @@ COMMON_TERM_SHARE = 0.05  # a term held by more than this share of keywords prop
 COMMON_TERM_MIN = 50  # ...nor by fewer than this many keywords
 MAX_NAME_TERMS = 3
 MAX_LONE_NAME_WORDS = 6  # a one-keyword cluster is named after the keyword itself, up to this length
-
-_STOPWORD_TEXT = """
-    a about above after again against all am an and any are as at be because been before being below
-    between both but by could did didnt do does doesnt doing dont down during each few for from further
-    had has have having he her here hers herself him himself his i id ill im ive if in into is isnt it
-    its itself just let lets me more most my myself no nor not now of off on once only or other our ours
-    ourselves out own same she should so some such than that thats the their theirs them themselves
-    then there these they this those through to too under until up very was wasnt we were what whats
-    when where which while who whom why will with wont would you your youre yours yourself yourselves
-    also cant cannot get got still yet another anyone anything someone something way ways really
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-# SEO intent modifiers and product-line suffixes: they say what kind of page, not which topic.
-_MODIFIER_TEXT = """
-    best top good better great cheap cheapest affordable budget buy buying purchase price prices pricing
-    cost costs sale deal deals discount review reviews rated rating vs versus near online how what why
-    which can make use using used new free guide tips ideas easy simple list examples example much many
-    long often go going pro plus max mini ultra lite
-"""
-MODIFIERS = frozenset(_MODIFIER_TEXT.split())
-
-_TOKEN_RE = re.compile(r"[^\W_]+")
-_APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 
 
 @dataclass
@@ -87,57 +68,6 @@ class _Keyword:
     volume: int
     terms: list[str]
     surfaces: list[str]
-
-
-def fold(text: str) -> str:
-    """Return ``text`` NFKC-normalised, case-folded, without accents and apostrophes."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _APOSTROPHES.sub("", stripped)
-
-
-def words(text: str) -> list[str]:
-    """Split ``text`` into folded word tokens (letters and digits; punctuation separates)."""
-    return _TOKEN_RE.findall(fold(text))
-
-
-def _has_vowel(stem: str) -> bool:
-    return any(ch in "aeiouy" for ch in stem)
-
-
-def _undouble(stem: str) -> str:
-    if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeioulsz":
-        return stem[:-1]
-    return stem
-
-
-def stem(word: str) -> str:
-    """Lightly stem a folded word: plural, "-ing"/"-ed" endings and a final "e" are removed."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith(("sses", "shes", "ches", "xes", "zes")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    if word.endswith("ing") and len(word) > 5 and _has_vowel(word[:-3]):
-        word = _undouble(word[:-3])
-    elif word.endswith("ed") and len(word) > 5 and _has_vowel(word[:-2]):
-        word = _undouble(word[:-2])
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word
-
-
-def is_significant(word: str) -> bool:
-    """Tell whether a folded word carries topic meaning (not a stopword, modifier or bare number)."""
-    return len(word) > 1 and not word.isdigit() and word not in STOPWORDS and word not in MODIFIERS
-
-
-def significant_terms(text: str) -> list[tuple[str, str]]:
-    """Return ``(stem, surface word)`` pairs of the meaningful words of ``text``, in order."""
-    return [(stem(w), w) for w in words(text) if is_significant(w)]
 
 
 def _prepare(keyword_data: Iterable[dict]) -> list[_Keyword]:
@@ -415,31 +345,6 @@ def _reading_order(members: Sequence[_Keyword], terms: Sequence[str]) -> list[st
         return (sum(spots) / len(spots) if spots else 1.0, term)
 
     return sorted(terms, key=position)
-
-
-_SMALL_WORD_TEXT = "a an and as at but by for from in into of on or per the to via vs with"
-_SMALL_WORDS = frozenset(_SMALL_WORD_TEXT.split())
-
-
-def title_case(text: str) -> str:
-    """Title-case words as headline style: ``"how to use a v60"`` -> ``"How to Use a V60"``.
-
-    Small words stay lower case except at the start or after a colon; a word already holding a
-    capital after its first letter ("iPhone", "DeLonghi") is kept as written, and a short word without
-    vowels is an abbreviation ("xl" -> "XL").
-    """
-    result: list[str] = []
-    for position, word in enumerate(text.split()):
-        starts = position == 0 or result[-1].endswith(":")
-        if any(ch.isupper() for ch in word[1:]):
-            result.append(word)
-        elif word.lower() in _SMALL_WORDS and not starts:
-            result.append(word.lower())
-        elif len(word) <= 3 and word.isalpha() and not any(ch in "aeiouy" for ch in word.lower()):
-            result.append(word.upper())
-        else:
-            result.append(word[:1].upper() + word[1:])
-    return " ".join(result)
 
 
 def _unique_name(base: str, extras: Sequence[str], taken: set[str]) -> str:

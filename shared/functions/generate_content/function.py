@@ -21,6 +21,7 @@ from shared.ai.tracker import ProgressTracker, StepTracker
 from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, Content, ContentIdea, WriterTask
 from shared.db.repo import batch_get, get_one, keywords_of_cluster, query_account
+from shared.domain.outline import render_outline, split_list
 from shared.errors import AIResponseInvalid, NotFound
 from shared.functions.base import BaseAIFunction
 from shared.functions.generate_content.prompt import DEFAULT_PROMPT, PROMPT_TYPE
@@ -46,132 +47,6 @@ STANDARD_FIELDS = frozenset(
     }
 )
 CONTENT_ALIASES = ("content", "html_content", "html", "article", "body")
-
-_SECTION_KEYS = ("sections", "H2", "h2", "outline", "headings")
-_HEADING_KEYS = ("heading", "h2", "H2", "title", "name")
-_SUBSECTION_KEYS = ("subsections", "H3", "h3", "subheadings")
-_SUBHEADING_KEYS = ("subheading", "h3", "H3", "heading", "title", "name")
-_TYPE_KEYS = ("content_type", "type")
-_DETAIL_KEYS = ("details", "description", "content", "notes")
-
-
-# ---------------------------------------------------------------- outline
-def _first(data: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    for key in keys:
-        value = data.get(key)
-        if value not in (None, "", [], {}):
-            return value
-    return None
-
-
-def _one_line(value: Any) -> str:
-    if isinstance(value, list):
-        value = "; ".join(_one_line(v) for v in value if v not in (None, ""))
-    elif isinstance(value, dict):
-        value = "; ".join(f"{k}: {_one_line(v)}" for k, v in value.items() if v not in (None, ""))
-    return " ".join(str(value or "").split())
-
-
-def _block_lines(data: dict[str, Any]) -> list[str]:
-    lines = []
-    content_type = _first(data, _TYPE_KEYS)
-    details = _first(data, _DETAIL_KEYS)
-    if content_type:
-        lines.append(f"Content Type: {_one_line(content_type)}")
-    if details:
-        lines.append(f"Details: {_one_line(details)}")
-    return lines
-
-
-def _introduction_lines(intro: Any) -> list[str]:
-    if isinstance(intro, str) and intro.strip():
-        return [f"Introduction: {_one_line(intro)}"]
-    if isinstance(intro, dict):
-        lines = []
-        hook = intro.get("hook") or intro.get("summary") or intro.get("text")
-        if hook:
-            lines.append(f"Introduction: {_one_line(hook)}")
-        for paragraph in intro.get("paragraphs") or []:
-            if isinstance(paragraph, dict):
-                lines.extend(_block_lines(paragraph))
-            elif paragraph:
-                lines.append(f"Details: {_one_line(paragraph)}")
-        if not lines:
-            lines.extend(_block_lines(intro))
-        return lines
-    return []
-
-
-def render_outline(description: str | None) -> str:
-    """The idea's outline for the prompt (seed §4.3 build_prompt).
-
-    A structured (JSON) description becomes ``## {H2 heading}`` / ``### {H3 subheading}`` lines,
-    each followed by ``Content Type: {type}`` and ``Details: {details}``; plain text is used as it is.
-    """
-    text = (description or "").strip()
-    if not text:
-        return ""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(data, str):
-        return data.strip()
-    if isinstance(data, list):
-        data = {"sections": data}
-    if not isinstance(data, dict):
-        return text
-    lines = _introduction_lines(data.get("introduction") or data.get("intro"))
-    sections = _first(data, _SECTION_KEYS) or []
-    for section in sections if isinstance(sections, list) else []:
-        if isinstance(section, str) and section.strip():
-            lines.append(f"## {_one_line(section)}")
-            continue
-        if not isinstance(section, dict):
-            continue
-        heading = _first(section, _HEADING_KEYS)
-        if heading:
-            lines.append(f"## {_one_line(heading)}")
-        subsections = _first(section, _SUBSECTION_KEYS)
-        if not isinstance(subsections, list):
-            lines.extend(_block_lines(section))
-            continue
-        for sub in subsections:
-            if isinstance(sub, str) and sub.strip():
-                lines.append(f"### {_one_line(sub)}")
-            elif isinstance(sub, dict):
-                subheading = _first(sub, _SUBHEADING_KEYS)
-                if subheading:
-                    lines.append(f"### {_one_line(subheading)}")
-                lines.extend(_block_lines(sub))
-    conclusion = data.get("conclusion")
-    if conclusion:
-        lines.append("## Conclusion")
-        lines.extend(
-            _block_lines(conclusion)
-            if isinstance(conclusion, dict)
-            else [f"Details: {_one_line(conclusion)}"]
-        )
-    return "\n".join(lines) if lines else text
-
-
-# ---------------------------------------------------------------- answer fields
-def as_list(value: Any) -> list[str]:
-    """Secondary keywords, tags and categories as a list, also when the answer gives a comma string."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        parts: list[Any] = value.split(",")
-    elif isinstance(value, list | tuple | set):
-        parts = list(value)
-    else:
-        parts = [value]
-    result: list[str] = []
-    for part in parts:
-        text = " ".join(str(part).split()) if part is not None else ""
-        if text and text not in result:
-            result.append(text)
-    return result
 
 
 def _positive_int(value: Any) -> int | None:
@@ -337,7 +212,7 @@ class GenerateContentFunction(BaseAIFunction):
         return "Writing article with Igny8 Semantic AI"
 
     def offline_answer(self, data: dict[str, Any]) -> Any:
-        from shared.ai.local.writer import write_article
+        from shared.functions.generate_content.offline import write_article
 
         context = idea_context(data)
         if not context["keywords"]:
@@ -438,9 +313,9 @@ class GenerateContentFunction(BaseAIFunction):
         content.meta_title = meta_title
         content.meta_description = meta_description
         content.primary_keyword = _text(parsed.get("primary_keyword"))
-        content.secondary_keywords = as_list(parsed.get("secondary_keywords"))
-        content.tags = as_list(parsed.get("tags"))
-        content.categories = as_list(parsed.get("categories"))
+        content.secondary_keywords = split_list(parsed.get("secondary_keywords"))
+        content.tags = split_list(parsed.get("tags"))
+        content.categories = split_list(parsed.get("categories"))
         content.status = "draft"
         content.metadata = metadata
         content.cluster_id = task.cluster_id

@@ -16,6 +16,7 @@ from shared.ai.tracker import ProgressTracker, StepTracker
 from shared.db.base import allocate_ids, iso_now
 from shared.db.models import Account, Cluster, ContentIdea
 from shared.db.repo import batch_get, keywords_of_cluster, query_account, save_all
+from shared.domain.outline import join_list
 from shared.errors import AIResponseInvalid, InputInvalid
 from shared.functions.base import BaseAIFunction
 from shared.functions.generate_ideas.prompt import DEFAULT_PROMPT, PROMPT_TYPE
@@ -54,15 +55,6 @@ def description_text(description: Any) -> str:
     if isinstance(description, dict | list):
         return json.dumps(description, ensure_ascii=False)
     return description if isinstance(description, str) else str(description)
-
-
-def keywords_text(value: Any) -> str:
-    """Target keywords as the comma string the seed stores (a list is joined)."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v).strip() for v in value if str(v).strip())
-    return ", ".join(part.strip() for part in str(value).split(",") if part.strip())
 
 
 class GenerateIdeasFunction(BaseAIFunction):
@@ -146,7 +138,7 @@ class GenerateIdeasFunction(BaseAIFunction):
         return "Generating ideas with Igny8 Semantic AI"
 
     def offline_answer(self, data: dict[str, Any]) -> Any:
-        from shared.ai.local.writer import write_ideas
+        from shared.functions.generate_ideas.offline import write_ideas
 
         return write_ideas(data["cluster_data"])
 
@@ -180,7 +172,7 @@ class GenerateIdeasFunction(BaseAIFunction):
                     "estimated_word_count": word_count
                     if word_count and word_count > 0
                     else DEFAULT_WORD_COUNT,
-                    "target_keywords": keywords_text(
+                    "target_keywords": join_list(
                         entry.get("covered_keywords")
                         if entry.get("covered_keywords")
                         else entry.get("target_keywords")
