@@ -21,6 +21,7 @@ _EXPORTS = {
     "ClusterResult": "semantic",
     "DEFAULT_THRESHOLD": "semantic",
     "DEFAULT_RESOLUTION": "semantic",
+    "PROFILES": "semantic",
     "cluster_vectors": "semantic",
     "centroids": "semantic",
     "representatives": "semantic",

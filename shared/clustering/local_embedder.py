@@ -9,7 +9,12 @@ Features of the normalised keyword (lower case, accents folded, punctuation to s
 - word unigrams (weight 1.0) and word bigrams (0.5): shared words are the strongest signal;
 - character 3- to 5-grams of each word padded with spaces (weight 0.35 each, shared by a word's
   n-grams), so inflections and compounds match ("grinder" / "grinders", "espresso" / "espressos");
-- a fixed stop-word list gets a quarter weight (batch-independent stand-in for IDF).
+- a fixed list of about 150 English function words (and query fillers such as "best", "near",
+  "please") gets a quarter weight, also in bigrams (batch-independent stand-in for IDF);
+- a light stemmer folds plural ``-s`` / ``-ies`` before all features ("cards" = "card").
+
+Version 2 (``-v2``: larger stop list, stemming, stop-word bigrams down-weighted) raised the ARI on
+banking77 from 0.25 to about 0.30; the model name changed so cached v1 vectors are not mixed in.
 
 Each feature is hashed with CRC-32 (stable across processes, unlike ``hash()``) to ``dims`` buckets with a
 sign from a second hash (the signed hashing trick, an unbiased random projection of the sparse
@@ -25,53 +30,20 @@ from collections.abc import Iterable
 
 import numpy as np
 
-LOCAL_EMBEDDING_MODEL = "igny8-local-hash-256"
+LOCAL_EMBEDDING_MODEL = "igny8-local-hash-256-v2"
 """Model name recorded with cached vectors and in the job result."""
 LOCAL_EMBEDDING_DIMS = 256
 
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "best",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "my",
-        "near",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "vs",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "with",
-        "without",
-        "your",
-        "you",
-        "me",
-        "top",
-    ]
-)
+_STOP_WORDS = """
+    a about above after again all also am an and any are as at be because been before being
+    below best between both by can cant could didnt do does dont down during each few for from
+    further get got had has have having he her here him his how i if im in into is it its ive
+    just know like may me might more most must my near need no nor not of off on once only or
+    other our out over own please same shall she should so some such tell than that the their
+    them then there these they this those through to too top under until up us very vs want was
+    we were what when where which while who why will with without would you your
+"""
+_STOP = frozenset(_STOP_WORDS.split())
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _WORD_W = 1.0
 _BIGRAM_W = 0.5
@@ -86,16 +58,26 @@ def normalize_keyword(text: str) -> str:
     return _NON_WORD.sub(" ", ascii_only).strip()
 
 
+def _stem(word: str) -> str:
+    """Plural/third-person ``-s`` folded away ("cards" → "card", "batteries" → "battery")."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
 def _features(text: str) -> dict[str, float]:
     """Weighted sparse features of one normalised keyword."""
-    words = text.split()
+    words = [_stem(w) for w in text.split()]
     feats: dict[str, float] = {}
     for i, word in enumerate(words):
         factor = _STOP_FACTOR if word in _STOP else 1.0
         feats["w:" + word] = feats.get("w:" + word, 0.0) + _WORD_W * factor
         if i + 1 < len(words):
             key = "b:" + word + " " + words[i + 1]
-            feats[key] = feats.get(key, 0.0) + _BIGRAM_W
+            pair = 1.0 if word not in _STOP and words[i + 1] not in _STOP else _STOP_FACTOR
+            feats[key] = feats.get(key, 0.0) + _BIGRAM_W * pair
         padded = f" {word} "
         grams = [padded[j : j + n] for n in (3, 4, 5) for j in range(len(padded) - n + 1)]
         if grams:

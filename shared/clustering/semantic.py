@@ -37,6 +37,19 @@ DEFAULT_K = 15
 """Neighbours per keyword in the similarity graph."""
 DEFAULT_MIN_CLUSTER_SIZE = 2
 """Clusters smaller than this are dissolved into their neighbours or left unassigned."""
+ATTACH_QUANTILE = 0.02
+"""A leftover joins its nearest centroid when at least as close as the loosest 2% of members are."""
+
+PROFILES: dict[str, dict[str, float]] = {
+    "default": {"threshold": DEFAULT_THRESHOLD, "resolution": DEFAULT_RESOLUTION},
+    "local": {"threshold": 0.25, "resolution": DEFAULT_RESOLUTION},
+}
+"""Per-embedder defaults (``cluster_vectors(..., profile=...)``).
+
+``default`` suits sentence-embedding models (MiniLM, OpenAI): related queries have cosine ≥ 0.4.
+``local`` is for ``embed_local`` (hashed n-grams): two queries that share one content word out of
+three already have cosine ≈ 0.3, so the edge threshold is lower.
+"""
 
 _BLOCK_ROWS = 1024
 _GROUP = 64
@@ -132,20 +145,28 @@ def knn(
 
 
 def _graph(
-    indices: np.ndarray, sims: np.ndarray, threshold: float
+    indices: np.ndarray, sims: np.ndarray, threshold: float, one_sided: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Undirected edge list (both directions) of the kNN union graph with edges ≥ ``threshold``."""
+    """Undirected edge list (both directions) of the kNN union graph with edges ≥ ``threshold``.
+
+    A pair that are each other's neighbours keeps its cosine as weight; a pair where only one lists
+    the other gets ``one_sided`` × cosine. Measured with 0.5 (mutual-kNN emphasis): banking77
+    resampled +0.01 ARI, full set -0.001, but clean 100-member synthetic topics split in two, so
+    the default stays 1.0 (plain kNN union).
+    """
     n, k = indices.shape
     src: np.ndarray = np.repeat(np.arange(n, dtype=np.int64), k)
     dst: np.ndarray = indices.ravel()
     weight: np.ndarray = sims.ravel().astype(np.float64)
-    keep = weight >= threshold
+    keep = (weight >= threshold) & (src != dst)
     src, dst, weight = src[keep], dst[keep], weight[keep]
-    both_src = np.concatenate([src, dst])
-    both_dst = np.concatenate([dst, src])
-    both_w = np.concatenate([weight, weight])
-    _, first = np.unique(both_src * n + both_dst, return_index=True)
-    return both_src[first], both_dst[first], both_w[first]
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    keys, inverse, count = np.unique(lo * n + hi, return_inverse=True, return_counts=True)
+    w = np.zeros(keys.size)
+    np.maximum.at(w, inverse, weight)
+    w *= np.where(count > 1, 1.0, one_sided)
+    a, b = keys // n, keys % n
+    return np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([w, w])
 
 
 def _cpm_louvain(
@@ -260,20 +281,28 @@ def _relabel(labels: np.ndarray) -> tuple[np.ndarray, int]:
 def cluster_vectors(
     vectors: np.ndarray,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
-    resolution: float = DEFAULT_RESOLUTION,
+    threshold: float | None = None,
+    resolution: float | None = None,
     k: int = DEFAULT_K,
     min_cluster_size: int = DEFAULT_MIN_CLUSTER_SIZE,
     attach_threshold: float | None = None,
+    profile: str = "default",
 ) -> ClusterResult:
     """Cluster keyword vectors into topics without being told how many there are.
 
     ``threshold`` is the granularity: the cosine similarity below which two keywords are never
     linked (raise it for tighter, more numerous clusters). ``resolution`` is the CPM resolution
     relative to the graph's mean weighted degree. ``attach_threshold`` (default ``threshold``) is
-    the centroid similarity a leftover keyword needs to join a cluster. Rows that are all zero or
-    otherwise end alone get label -1.
+    the centroid similarity a leftover keyword needs to join a cluster; by default it is relative:
+    the ``ATTACH_QUANTILE`` of the placed members' similarity to their own centroid, capped at
+    ``threshold``. ``profile`` picks the defaults of ``threshold`` and ``resolution`` for the
+    embedder (see ``PROFILES``: ``"local"`` for ``embed_local`` vectors). Rows that are all zero
+    or otherwise end alone get label -1.
     """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r} (use one of {sorted(PROFILES)})")
+    threshold = PROFILES[profile]["threshold"] if threshold is None else threshold
+    resolution = PROFILES[profile]["resolution"] if resolution is None else resolution
     x = _as_unit_rows(vectors)
     n = x.shape[0]
     attach = threshold if attach_threshold is None else attach_threshold
@@ -304,6 +333,11 @@ def cluster_vectors(
     leftovers = np.flatnonzero((labels < 0) & (np.linalg.norm(x, axis=1) > 0))
     if leftovers.size and n_clusters:
         cents = centroids(ClusterResult(labels, n_clusters), x)
+        if attach_threshold is None:
+            placed = np.flatnonzero(labels >= 0)
+            own = np.einsum("ij,ij->i", x[placed], cents[labels[placed]])
+            attach = min(threshold, float(np.quantile(own, ATTACH_QUANTILE)))
+            params["attach_threshold"] = attach
         nearest, near_sim = _nearest(x[leftovers], cents)
         joins = near_sim >= attach
         labels[leftovers[joins]] = nearest[joins]

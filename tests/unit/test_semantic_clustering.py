@@ -163,3 +163,55 @@ def test_quantize_round_trip(encoding: str, tolerance: float) -> None:
     back = from_bytes(data, encoding)  # type: ignore[arg-type]
     assert np.abs(back - vec).max() < tolerance
     assert float(back @ vec) > 0.999
+
+
+def test_profiles_and_relative_attach() -> None:
+    x, _ = _blobs(n=200, topics=4, seed=6)
+    local = cluster_vectors(x, profile="local")
+    assert local.params["threshold"] == 0.25
+    assert cluster_vectors(x, profile="local", threshold=0.5).params["threshold"] == 0.5
+    assert cluster_vectors(x).params["attach_threshold"] <= cluster_vectors(x).params["threshold"]
+    with pytest.raises(ValueError):
+        cluster_vectors(x, profile="nope")
+
+
+def test_local_profile_places_sample_like_keywords() -> None:
+    topics = ["espresso machine", "french press", "cold brew", "coffee grinder", "pour over"]
+    extras = [
+        "best",
+        "cheap",
+        "how to use",
+        "for home",
+        "reviews",
+        "vs",
+        "ratio",
+        "recipe",
+        "small",
+        "manual",
+    ]
+    keywords = [f"{e} {t}" if i % 2 else f"{t} {e}" for t in topics for i, e in enumerate(extras)]
+    x = embed_local(keywords)
+    result = cluster_vectors(x, profile="local")
+    assert (result.labels >= 0).mean() >= 0.95
+    truth = np.repeat(np.arange(len(topics)), len(extras))
+    assert _ari(truth, result.labels) > 0.8
+
+
+def test_group_pillars_relative_threshold_and_size_bound() -> None:
+    rng = np.random.default_rng(0)
+    topics = rng.standard_normal((4, 32))
+    # 4 topics × 5 clusters; clusters of a topic are similar (cosine ≈ 0.6), topics unrelated.
+    cents = np.repeat(topics, 5, axis=0) + rng.standard_normal((20, 32)) * 0.8
+    cents /= np.linalg.norm(cents, axis=1, keepdims=True)
+    pillars = np.asarray(group_pillars(cents, np.arange(20, 0, -1)))
+    topic = np.repeat(np.arange(4), 5)
+    assert 3 <= len(set(pillars.tolist())) <= 10
+    assert all(len(set(topic[pillars == p].tolist())) == 1 for p in set(pillars.tolist()))
+    bounded = np.asarray(group_pillars(cents, np.ones(20), threshold=-1.0, max_clusters=3))
+    assert np.bincount(bounded).max() <= 3
+
+
+def test_local_embedder_stems_plurals_and_downweights_fillers() -> None:
+    v = embed_local(["card payments", "card payment", "please tell me about my card payment"])
+    assert float(v[0] @ v[1]) > 0.999
+    assert float(v[1] @ v[2]) > 0.8
