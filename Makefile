@@ -22,9 +22,10 @@ $(STAMP): $(REQS)
 
 setup: $(STAMP) ## Create .venv and install the dependencies
 
-lint: setup ## ruff
+lint: setup ## ruff, and the layer contracts of pyproject.toml (import-linter)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: setup ## mypy (pydantic plugin)
 	$(PY) -m mypy shared functions local_stack scripts bench

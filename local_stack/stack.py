@@ -90,6 +90,7 @@ def _patch_moto(fast_retries: bool) -> None:
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     if not _PATCHED:
         LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
+        _patch_number_arithmetic()
         _PATCHED = True
     if fast_retries:
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
@@ -103,6 +104,34 @@ def _patch_moto(fast_retries: bool) -> None:
                 time.sleep(0.001)
 
         retrier_decl.time = _NoSleep()  # type: ignore[assignment]
+
+
+def _patch_number_arithmetic() -> None:
+    """ADD of a number in exponent form without a dot (``8e-08``, a tiny cost) works, as on AWS.
+
+    moto parses such a number with ``int()`` and answers 500 (moto 5.2.5, DynamoType.__add__).
+    """
+    from decimal import Decimal
+
+    from moto.dynamodb.models.dynamo_type import DDBType, DynamoType
+
+    def number(value: str) -> Decimal | int:
+        return int(value) if value.lstrip("-").isdigit() else Decimal(value)
+
+    real_add, real_sub = DynamoType.__add__, DynamoType.__sub__
+
+    def add(self: DynamoType, other: DynamoType) -> DynamoType:
+        if self.type == other.type == DDBType.NUMBER:
+            return DynamoType({DDBType.NUMBER: f"{number(self.value) + number(other.value)}"})
+        return real_add(self, other)
+
+    def sub(self: DynamoType, other: DynamoType) -> DynamoType:
+        if self.type == other.type == DDBType.NUMBER:
+            return DynamoType({DDBType.NUMBER: f"{number(self.value) - number(other.value)}"})
+        return real_sub(self, other)
+
+    DynamoType.__add__ = add  # type: ignore[method-assign]
+    DynamoType.__sub__ = sub  # type: ignore[method-assign]
 
 
 def _free_port() -> int:

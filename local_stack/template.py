@@ -121,16 +121,25 @@ def function_definitions() -> dict[str, FunctionDef]:
     return functions
 
 
+def substitution_function(key: str, value: Any) -> str:
+    """The function a DefinitionSubstitution names: ``!GetAtt Fn.Arn`` or ``!Ref Fn.Alias``.
+
+    ``Fn.Alias`` is the alias SAM creates for ``AutoPublishAlias`` (the SnapStart version); the
+    local stack has no versions, so both resolve to the local function.
+    """
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    if isinstance(value, dict) and str(value.get("Ref", "")).endswith(".Alias"):
+        return str(value["Ref"]).removesuffix(".Alias")
+    raise ValueError(f"unsupported substitution for {key}: {value!r}")
+
+
 def state_machine_definition(function_arns: dict[str, str]) -> str:
     """The ASL file of the state machine with its DefinitionSubstitutions applied."""
     (resource,) = resources_of_type("AWS::Serverless::StateMachine").values()
     props = resource["Properties"]
     text = (ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
     for key, value in props.get("DefinitionSubstitutions", {}).items():
-        if isinstance(value, dict) and "Fn::GetAtt" in value:
-            resolved = function_arns[value["Fn::GetAtt"][0]]
-        else:
-            raise ValueError(f"unsupported substitution for {key}: {value!r}")
-        text = text.replace("${" + key + "}", resolved)
+        text = text.replace("${" + key + "}", function_arns[substitution_function(key, value)])
     json.loads(text)  # fail early on a broken definition
     return text

@@ -55,7 +55,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, ".")
-from local_stack.template import load_template  # noqa: E402
+from local_stack.template import load_template, substitution_function  # noqa: E402
 
 template = load_template(Path("template.yaml"))
 params, resources = template["Parameters"], template["Resources"]
@@ -83,7 +83,7 @@ if not worst_sdk < ai_call:
 if not params["AiCallBudgetSeconds"]["MaxValue"] < ai_call:
     errors.append(f"AiCallBudgetSeconds can reach the AI_CALL timeout ({ai_call} s)")
 by_placeholder = {
-    "${" + key + "}": value["Fn::GetAtt"][0] for key, value in machine["DefinitionSubstitutions"].items()
+    "${" + key + "}": substitution_function(key, value) for key, value in machine["DefinitionSubstitutions"].items()
 }
 definition = json.loads(Path(machine["DefinitionUri"]).read_text(encoding="utf-8"))
 for name, state in task_states(definition):

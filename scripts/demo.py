@@ -102,14 +102,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, stack: LocalStack) -> int:
+    from shared.keyword_files import parse_export
     from shared.services.accounts import create_account, create_api_key
-    from shared.services.keywords import parse_keyword_csv
 
     account = create_account("Demo agency", credits=1_000_000)
     api = Api(create_api_key(account.account_id, label="demo"))
     jobs: list[dict[str, Any]] = []
 
-    rows = parse_keyword_csv(Path(args.csv).read_text(encoding="utf-8"))
+    rows = [row.as_keyword_input() for row in parse_export(Path(args.csv).read_bytes()).rows]
     site = api.call("POST", "/v1/planner/sites/", {"name": "Home Barista", "domain": "homebarista.example"})
     sector = api.call("POST", "/v1/planner/sectors/", {"name": "Coffee", "site_id": site["id"]})
     created = api.call(

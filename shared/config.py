@@ -1,96 +1,139 @@
 """Runtime configuration, read once from the environment and validated.
 
 Every Lambda reads the same settings; template.yaml sets them in production and the local
-stack (local_stack/) sets them for the demo and the tests.
+stack (local_stack/) sets them for the demo and the tests. This is the only module that reads
+these variables: the table prefix, the region and the DynamoDB endpoint included.
+
+``Settings`` is a frozen dataclass with explicit checks rather than a pydantic model: pydantic
+costs ~40 ms of every cold start, and a handler that validates no request body never needs it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
-
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from typing import Any
 
 
 class ConfigError(RuntimeError):
     """A required setting is missing or malformed."""
 
 
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     """Validated environment of every function."""
 
-    table_prefix: str = Field(min_length=1, description="Prefix of every DynamoDB table name")
+    table_prefix: str  # prefix of every DynamoDB table name
     region: str = "us-east-1"
+    # DynamoDB endpoint: None on AWS; the moto server locally.
+    dynamodb_endpoint: str | None = None
     state_machine_arn: str | None = None
     # Where the OpenAI key comes from: a Secrets Manager secret (deployed) or the env (local).
     openai_secret_name: str | None = None
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     default_model: str = "gpt-4o-mini"
-    ai_timeout_seconds: float = Field(default=60.0, gt=0)
-    ai_max_retries: int = Field(default=2, ge=0, le=5)
-    log_retention_days: int = Field(default=90, ge=1)
+    ai_timeout_seconds: float = 60.0
+    ai_max_retries: int = 2
+    log_retention_days: int = 90
     # Bounded concurrency of per-item AI calls (Map state) and of calls per account.
-    max_item_concurrency: int = Field(default=4, ge=1, le=40)
+    max_item_concurrency: int = 4
     # Seconds one AI_CALL may spend on the provider, retries included (< the Lambda's timeout).
-    ai_call_budget_seconds: float = Field(default=240.0, gt=0, le=900)
+    ai_call_budget_seconds: float = 240.0
     # Provider calls in flight per account (default: max_item_concurrency).
-    ai_account_max_concurrency: int | None = Field(default=None, ge=1, le=100)
+    ai_account_max_concurrency: int | None = None
     # The OpenAI key in SSM Parameter Store instead of Secrets Manager.
     openai_parameter_name: str | None = None
-
-    @field_validator(
-        "openai_api_key",
-        "openai_base_url",
-        "openai_secret_name",
-        "openai_parameter_name",
-        "state_machine_arn",
-    )
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value or None
+    # The deployment's default embedding model (an account's AI settings may choose another).
+    default_embedding_model: str = "text-embedding-3-small"
+    # Overrides of the catalogue's prices, JSON (shared.ai.pricing reads and checks it).
+    price_table_json: str | None = None
 
 
-_ENV = {
-    "table_prefix": "TABLE_PREFIX",
-    "region": "AWS_REGION",
-    "state_machine_arn": "STATE_MACHINE_ARN",
-    "openai_secret_name": "OPENAI_SECRET_NAME",
-    "openai_api_key": "OPENAI_API_KEY",
-    "openai_base_url": "OPENAI_BASE_URL",
-    "default_model": "OPENAI_MODEL",
-    "ai_timeout_seconds": "AI_TIMEOUT_SECONDS",
-    "ai_max_retries": "AI_MAX_RETRIES",
-    "log_retention_days": "LOG_RETENTION_DAYS",
-    "max_item_concurrency": "MAX_ITEM_CONCURRENCY",
-    "ai_call_budget_seconds": "AI_CALL_BUDGET_SECONDS",
-    "ai_account_max_concurrency": "AI_ACCOUNT_MAX_CONCURRENCY",
-    "openai_parameter_name": "OPENAI_PARAMETER_NAME",
+def _number(
+    kind: Callable[[str], Any], low: float | None = None, high: float | None = None, *, above: bool = False
+) -> Callable[[str], Any]:
+    """A parser of a number within bounds (``above``: strictly greater than ``low``)."""
+
+    def parse(text: str) -> Any:
+        value = kind(text.strip())
+        if low is not None and (value <= low if above else value < low):
+            raise ValueError(f"must be {'>' if above else '>='} {low}")
+        if high is not None and value > high:
+            raise ValueError(f"must be <= {high}")
+        return value
+
+    return parse
+
+
+#: field -> (environment variable, parser of its text); unset or empty variables keep the default.
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "table_prefix": ("TABLE_PREFIX", str),
+    "region": ("AWS_REGION", str),
+    "state_machine_arn": ("STATE_MACHINE_ARN", str),
+    "openai_secret_name": ("OPENAI_SECRET_NAME", str),
+    "openai_api_key": ("OPENAI_API_KEY", str),
+    "openai_base_url": ("OPENAI_BASE_URL", str),
+    "default_model": ("OPENAI_MODEL", str),
+    "ai_timeout_seconds": ("AI_TIMEOUT_SECONDS", _number(float, 0, above=True)),
+    "ai_max_retries": ("AI_MAX_RETRIES", _number(int, 0, 5)),
+    "log_retention_days": ("LOG_RETENTION_DAYS", _number(int, 1)),
+    "max_item_concurrency": ("MAX_ITEM_CONCURRENCY", _number(int, 1, 40)),
+    "ai_call_budget_seconds": ("AI_CALL_BUDGET_SECONDS", _number(float, 0, 900, above=True)),
+    "ai_account_max_concurrency": ("AI_ACCOUNT_MAX_CONCURRENCY", _number(int, 1, 100)),
+    "openai_parameter_name": ("OPENAI_PARAMETER_NAME", str),
+    "default_embedding_model": ("OPENAI_EMBEDDING_MODEL", str),
+    "price_table_json": ("PRICE_TABLE_JSON", str),
 }
+_REQUIRED = ("table_prefix",)
+
+
+def read_settings(environ: Mapping[str, str]) -> Settings:
+    """Settings from an environment mapping; ConfigError names every variable that is wrong."""
+    raw: dict[str, Any] = {}
+    bad: list[str] = []
+    for field, (variable, parse) in _ENV.items():
+        text = environ.get(variable)
+        if not text:
+            continue
+        try:
+            raw[field] = parse(text)
+        except ValueError:
+            bad.append(variable)
+    bad.extend(_ENV[field][0] for field in _REQUIRED if field not in raw)
+    if bad:
+        raise ConfigError(f"invalid or missing environment settings: {', '.join(bad)}")
+    if "region" not in raw:
+        region = environ.get("AWS_DEFAULT_REGION") or _profile_region()
+        if region:
+            raw["region"] = region
+    # boto3's own rule: the service-specific endpoint first, then the global one.
+    endpoint = environ.get("AWS_ENDPOINT_URL_DYNAMODB") or environ.get("AWS_ENDPOINT_URL")
+    return Settings(dynamodb_endpoint=endpoint or None, **raw)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Read and validate the settings once per process (cold start)."""
-    raw = {field: os.environ[env] for field, env in _ENV.items() if os.environ.get(env)}
-    if "region" not in raw:
-        region = os.environ.get("AWS_DEFAULT_REGION") or _profile_region()
-        if region:
-            raw["region"] = region
-    try:
-        return Settings(**raw)
-    except ValidationError as exc:
-        missing = ", ".join(_ENV[str(e["loc"][0])] for e in exc.errors() if e["loc"])
-        raise ConfigError(f"invalid or missing environment settings: {missing}") from exc
+    return read_settings(os.environ)
 
 
 def _profile_region() -> str | None:
-    """The region of the AWS profile (~/.aws/config), as the AWS CLI would use it."""
+    """The region of the AWS profile (~/.aws/config), as the AWS CLI would use it.
+
+    Only reached without AWS_REGION/AWS_DEFAULT_REGION (never on Lambda), so botocore's
+    session module is imported here rather than by every handler's import of this module.
+    """
     import botocore.session
 
     return botocore.session.Session().get_config_variable("region") or None
 
 
 def reset_settings() -> None:
-    """Forget cached settings (tests and the local stack change the environment)."""
+    """Forget cached settings (tests and the local stack change the environment).
+
+    The data layer rebinds its tables on its next use when the settings object changes.
+    """
     get_settings.cache_clear()

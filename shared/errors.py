@@ -2,7 +2,7 @@
 
 The class name is the error name Step Functions sees (Lambda reports ``errorType``), so the
 state machine's Retry/Catch match these names; the API maps them to status codes in one place
-(functions/api/app.py). Never choose an error by searching its message text.
+(``shared/api/resolver.py``, from ``status_code``). Never choose an error by searching its message text.
 """
 
 from __future__ import annotations
@@ -58,6 +58,12 @@ class AIResponseInvalid(EngineError):
 
 class ItemFailed(EngineError):
     """One item of a job failed and the function does not isolate item failures."""
+
+
+class BatchIncomplete(EngineError):
+    """DynamoDB still left keys or writes unprocessed after every resend of a batch (throttling)."""
+
+    status_code = 503
 
 
 class AIConcurrencyLimited(AIProviderTransient):

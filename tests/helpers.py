@@ -47,7 +47,8 @@ def api(
 def run_job_unchecked(stack: Any, account_id: str, function_name: str, payload: dict[str, Any]) -> Any:
     """Start the state machine on a new job without the API's pre-checks, so INIT itself decides."""
     from shared.db.models import Job
-    from shared.engine.phases import create_job, job_state
+    from shared.engine.engine import create_job
+    from shared.engine.store import job_state
 
     job = create_job(account_id, function_name, payload)
     execution = stack.client("stepfunctions").start_execution(

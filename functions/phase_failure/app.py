@@ -6,8 +6,8 @@
 
 from typing import Any
 
+from shared.engine.failures import handle_error, handle_item_failure
 from shared.engine.lambda_handler import phase_handler
-from shared.engine.phases import handle_error, handle_item_failure
 
 
 def _handle(event: dict[str, Any]) -> dict[str, Any]:

@@ -10,91 +10,21 @@ every answer carries its token usage and cost (``AIResult.usage_record``).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+import shared.clustering as clustering  # numpy loads on first use, not here
+from shared.ai.concurrency import account_slot
+from shared.ai.embeddings import EmbeddingConfig, EmbeddingResult, clip
+from shared.ai.embeddings import estimate_tokens as estimate_embedding_tokens
 from shared.ai.model_settings import ModelConfig
 from shared.ai.pricing import cost_of
+from shared.ai.providers import resolve_api_key
+from shared.ai.results import AIResult, extract_json
 from shared.ai.tracker import StepTracker
+from shared.errors import AIProviderError
 
 LOCAL_MODEL = "igny8-local-offline"
-_FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
-
-
-@dataclass
-class AIResult:
-    """A model answer with its accounting."""
-
-    content: str
-    model: str
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost: float = 0.0
-    finish_reason: str | None = "stop"
-    offline: bool = False
-    provider: str = "openai"
-    extra: dict[str, Any] = field(default_factory=dict)
-    cached_input_tokens: int = 0
-    reasoning_tokens: int = 0
-    attempts: int = 1
-    max_tokens: int | None = None
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-    @property
-    def refusal(self) -> str | None:
-        value = self.extra.get("refusal")
-        return str(value) if value else None
-
-    def usage_record(self, phase: str) -> dict[str, Any]:
-        """What the job records of this call (per phase): tokens, cost, model, outcome."""
-        return {
-            "phase": phase,
-            "model": self.model,
-            "provider": self.provider,
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cached_input_tokens": self.cached_input_tokens,
-            "reasoning_tokens": self.reasoning_tokens,
-            "cost": self.cost,
-            "finish_reason": self.finish_reason,
-            "max_tokens": self.max_tokens,
-            "attempts": self.attempts,
-            "offline": self.offline,
-        }
-
-
-def extract_json(text: str | None) -> Any | None:
-    """The JSON value in a model answer: bare, in a markdown fence, or with prose around it.
-
-    Returns None when no JSON object or array can be found.
-    """
-    if not text:
-        return None
-    stripped = text.strip()
-    try:
-        return json.loads(stripped)
-    except ValueError:
-        pass
-    for match in _FENCE.finditer(stripped):
-        try:
-            return json.loads(match.group(1).strip())
-        except ValueError:
-            continue
-    decoder = json.JSONDecoder()
-    for index, char in enumerate(stripped):
-        if char in "{[":
-            try:
-                value, _ = decoder.raw_decode(stripped, index)
-            except ValueError:
-                continue
-            if isinstance(value, dict | list):
-                return value
-    return None
 
 
 def estimate_tokens(text: str) -> int:
@@ -114,7 +44,7 @@ class AICore:
         self.account_id = account_id
 
     @staticmethod
-    def provider_credentials(config: ModelConfig) -> tuple[str | None, str | None]:
+    def provider_credentials(config: ModelConfig | EmbeddingConfig) -> tuple[str | None, str | None]:
         """(api_key, base_url) for a call, or (None, None) for the offline local provider.
 
         The account's endpoint gets the account's key only; the deployment's key goes only to
@@ -124,8 +54,6 @@ class AICore:
             return config.api_key or NO_KEY, config.base_url
         if config.api_key:
             return config.api_key, None
-        from shared.ai.providers import resolve_api_key
-
         key = resolve_api_key()
         return (key, None) if key else (None, None)
 
@@ -148,8 +76,7 @@ class AICore:
         api_key, base_url = self.provider_credentials(config)
         tracker = step_tracker or StepTracker()
         if api_key:
-            from shared.ai.concurrency import account_slot
-            from shared.ai.providers.openai_provider import OpenAIProvider
+            from shared.ai.providers.openai_provider import OpenAIProvider  # the SDK: AI_CALL only
 
             provider = OpenAIProvider(api_key=api_key, base_url=base_url)
             mode = (
@@ -168,8 +95,6 @@ class AICore:
                 )
         else:
             if offline_answer is None:
-                from shared.errors import AIProviderError
-
                 raise AIProviderError(f"no OpenAI API key configured and {function_name} has no offline mode")
             tracker.add_request_step("AI_REQUEST", message="offline local provider (no API key configured)")
             content = json.dumps(offline_answer(), ensure_ascii=False)
@@ -190,6 +115,63 @@ class AICore:
             "AI_RESPONSE",
             message=f"{result.total_tokens} tokens (in {result.input_tokens}, out {result.output_tokens}), "
             f"cost ${result.cost:.6f}, finish_reason={result.finish_reason}, attempts={result.attempts}",
+        )
+        return result
+
+    def run_embedding_request(
+        self,
+        texts: list[str],
+        config: EmbeddingConfig,
+        step_tracker: StepTracker | None = None,
+        deadline: float | None = None,
+    ) -> EmbeddingResult:
+        """Embed one batch (the caller plans batches within the endpoint's limits).
+
+        With a key: the account's or deployment's OpenAI-compatible endpoint, holding one of the
+        account's concurrency slots. Without: the offline local embedder (its own model name and
+        dimensions, marked offline, free).
+        """
+        api_key, base_url = self.provider_credentials(config)
+        tracker = step_tracker or StepTracker()
+        clipped = [clip(t) for t in texts]
+        if api_key:
+            from shared.ai.providers.openai_provider import OpenAIProvider  # the SDK: AI_CALL only
+
+            provider = OpenAIProvider(api_key=api_key, base_url=base_url)
+            tracker.add_request_step(
+                "EMBED_REQUEST",
+                message=f"{len(texts)} input(s) to {config.model} (dimensions={config.dimensions}) "
+                f"via OpenAI-compatible API at {provider.host}",
+            )
+            with account_slot(self.account_id):
+                vectors, tokens, attempts = provider.embed(
+                    clipped, config.model, config.dimensions, deadline=deadline, step_tracker=tracker
+                )
+            result = EmbeddingResult(
+                vectors=vectors,
+                model=config.model,
+                dimensions=len(vectors[0]) if vectors else int(config.dimensions or 0),
+                input_tokens=tokens,
+                cost=cost_of(config.model, tokens, 0),
+                attempts=attempts,
+            )
+        else:
+            tracker.add_request_step(
+                "EMBED_REQUEST", message="offline local embedder (no API key configured)"
+            )
+            matrix = clustering.embed_local(clipped, dims=clustering.LOCAL_EMBEDDING_DIMS)
+            result = EmbeddingResult(
+                vectors=matrix.tolist(),
+                model=clustering.LOCAL_EMBEDDING_MODEL,
+                dimensions=clustering.LOCAL_EMBEDDING_DIMS,
+                input_tokens=sum(estimate_embedding_tokens(t) for t in clipped),
+                offline=True,
+                provider="local",
+            )
+        tracker.add_response_step(
+            "EMBED_RESPONSE",
+            message=f"{len(result.vectors)} vector(s) of {result.dimensions} dims, {result.input_tokens} tokens, "
+            f"cost ${result.cost:.6f}, attempts={result.attempts}",
         )
         return result
 

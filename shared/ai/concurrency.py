@@ -24,7 +24,6 @@ from pynamodb.exceptions import PutError
 
 from shared.ai.model_settings import account_ai_config, call_budget_seconds
 from shared.config import get_settings
-from shared.db.base import bind_models
 from shared.db.models import AISlots
 from shared.errors import AIConcurrencyLimited
 
@@ -76,7 +75,6 @@ def _backoff(attempt: int) -> None:
 
 def acquire(account_id: str, limit: int | None = None) -> str:
     """Take a slot; returns the lease id. Raises AIConcurrencyLimited when all are taken."""
-    bind_models()
     limit = limit or account_limit(account_id)
     lease_id = uuid.uuid4().hex
     for attempt in range(CONTENTION_ATTEMPTS):
@@ -99,7 +97,6 @@ def acquire(account_id: str, limit: int | None = None) -> str:
 
 def release(account_id: str, lease_id: str) -> None:
     """Give a slot back. Best effort: an unreleased lease expires by itself."""
-    bind_models()
     for attempt in range(CONTENTION_ATTEMPTS):
         current = _load(account_id)
         if current is None or lease_id not in (current.leases or {}):
@@ -113,7 +110,6 @@ def release(account_id: str, lease_id: str) -> None:
 
 def in_flight(account_id: str) -> int:
     """Live leases of the account (tests, diagnostics)."""
-    bind_models()
     current = _load(account_id)
     now = time.time()
     return sum(1 for v in ((current.leases if current else None) or {}).values() if float(v) > now)

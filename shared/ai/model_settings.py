@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from shared.ai.catalogue import chat_model, supported_chat_models
+from shared.ai.catalogue import chat_model, embedding_model, supported_chat_models
+from shared.ai.embeddings import DEFAULT_DIMENSIONS, EmbeddingConfig
 from shared.config import get_settings
 from shared.db.models import IntegrationSettings
 from shared.db.repo import get_one
@@ -147,3 +148,23 @@ def check_model_allowed(model: str, account_id: str | None) -> None:
     models = allowed_models(account_ai_config(account_id))
     if model not in models:
         raise InputInvalid(f"model {model!r} is not supported; choose one of: {', '.join(models)}")
+
+
+def get_embedding_config(
+    account_id: str | None = None, account_config: Mapping[str, Any] | None = None
+) -> EmbeddingConfig:
+    """The account's embedding model and dimensions (``embedding_model``, ``embedding_dimensions``),
+    served by the account's endpoint when it set one, else the deployment's."""
+    account = dict(account_config) if account_config is not None else account_ai_config(account_id)
+    model = str(account.get("embedding_model") or get_settings().default_embedding_model)
+    entry = embedding_model(model)
+    dimensions = account.get("embedding_dimensions")
+    if dimensions is None:
+        supports = entry.supports_dimensions if entry is not None else False
+        dimensions = DEFAULT_DIMENSIONS if supports else None
+    return EmbeddingConfig(
+        model=model,
+        dimensions=int(dimensions) if dimensions else None,
+        base_url=account.get("base_url") or None,
+        api_key=account.get("api_key") or None,
+    )

@@ -10,10 +10,10 @@ Ollama or vLLM model) cost 0.
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 
 from shared.ai.catalogue import default_prices
+from shared.config import get_settings, reset_settings
 
 _FREE = {"input": 0.0, "output": 0.0, "cached_input": 0.0}
 
@@ -38,7 +38,7 @@ def _entry(name: str, prices: object) -> dict[str, float]:
 @lru_cache(maxsize=1)
 def price_table() -> dict[str, dict[str, float]]:
     table = {name: _entry(name, prices) for name, prices in default_prices().items()}
-    extra = os.environ.get("PRICE_TABLE_JSON")
+    extra = get_settings().price_table_json
     if extra:
         try:
             overrides = json.loads(extra)
@@ -53,6 +53,7 @@ def price_table() -> dict[str, dict[str, float]]:
 
 def reset_price_table() -> None:
     """Forget the cached table (tests and scripts change PRICE_TABLE_JSON)."""
+    reset_settings()
     price_table.cache_clear()
 
 

@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
 )
 
+from shared.ai.results import extract_json
 from shared.errors import AIResponseInvalid
 
 VALIDATION_DETAILS = 3
@@ -96,6 +97,11 @@ class ResponseModel(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
+    @classmethod
+    def validate_answer(cls, text: str | None) -> BaseModel | None:
+        """Validate a model answer against this model (see the module's ``validate_answer``)."""
+        return validate_answer(cls, text)
+
 
 def json_schema_format(model: type[BaseModel]) -> dict[str, Any]:
     """The ``response_format`` of a structured-outputs request for ``model``.
@@ -140,8 +146,6 @@ def validate_answer(model: type[BaseModel], text: str | None) -> BaseModel | Non
 
     Returns the validated instance, or None for a plain-text answer the model accepts (articles).
     """
-    from shared.ai.ai_core import extract_json
-
     text = text or ""
     label = getattr(model, "label", model.__name__)
     plain_ok = bool(getattr(model, "allows_plain_text", False))

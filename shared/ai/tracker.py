@@ -1,23 +1,15 @@
-"""Trackers (the seed's tracker.py): request/response steps, progress, cost.
+"""Trackers (the seed's tracker.py): request/response steps, cost, and the phases' percent ranges.
 
-ProgressTracker writes to the Job record in DynamoDB, so the API can report progress while
-the state machine runs. Percent ranges per phase follow the seed:
+The seed's ProgressTracker writes the Job record, so it lives with the job store
+(``shared.engine.store``). Percent ranges per phase follow the seed:
 INIT 0-10, PREP 10-25, AI_CALL 25-70, PARSE 70-85, SAVE 85-98, DONE 98-100.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
-
-from pynamodb.exceptions import UpdateError
-
-from shared.db.base import bind_models, iso_now
-from shared.db.models import Job
-
-log = logging.getLogger(__name__)
 
 PHASE_RANGES: dict[str, tuple[int, int]] = {
     "INIT": (0, 10),
@@ -80,38 +72,3 @@ class CostTracker:
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
-
-
-class ProgressTracker:
-    """Writes phase, percent and message to the job record; percent and history never go backwards."""
-
-    def __init__(self, account_id: str, task_id: str) -> None:
-        self.account_id = account_id
-        self.task_id = task_id
-
-    def update(self, phase: str, percent: int, message: str, **extra: Any) -> None:
-        bind_models()
-        job = Job(self.account_id, self.task_id)
-        entry = {"phase": phase, "progress": percent, "message": message, "at": iso_now()}
-        actions: list[Any] = [Job.updated_at.set(str(entry["at"]))]
-        for name, value in extra.items():
-            actions.append(getattr(Job, name).set(value))
-        try:
-            job.update(
-                actions=[
-                    *actions,
-                    Job.history.set((Job.history | []).append([entry])),  # type: ignore[arg-type]
-                    Job.phase.set(phase),
-                    Job.progress.set(percent),
-                    Job.message.set(message),
-                ],
-                condition=Job.progress <= percent,
-            )
-        except UpdateError as exc:
-            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
-                raise
-            # Another item already moved the job further on: the job's progress and history
-            # stay monotonic; this item's own phase is on its JobItem.
-            if extra:
-                job.update(actions=actions)
-        log.info("progress", extra={"task_id": self.task_id, "phase": phase, "progress": percent})

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from shared.ai.catalogue import supported_chat_models
+from shared.db.models import Cluster, Keyword, WriterTask
+from shared.db.repo import batch_get, get_one, query_account
+from shared.errors import InputInvalid, NotFound
 
 SUPPORTED_MODELS: tuple[str, ...] = supported_chat_models()
 IMAGE_SIZES: dict[str, tuple[str, ...]] = {
@@ -27,8 +30,6 @@ def raise_if_invalid(validation: dict[str, Any]) -> None:
     """Raise the typed error a failed validation stands for (one mapping for the API and INIT)."""
     if validation.get("valid"):
         return
-    from shared.errors import InputInvalid, NotFound
-
     error = validation.get("error") or "invalid input"
     raise NotFound(error) if validation.get("not_found") else InputInvalid(error)
 
@@ -54,8 +55,6 @@ def _missing(requested: list[int], found: list[Any], attr: str = "id") -> list[i
 
 def validate_keywords_exist(ids: list[int], account_id: str) -> dict[str, Any]:
     """Every keyword id exists in this account; returns the keyword texts in order."""
-    from shared.db.models import Keyword
-    from shared.db.repo import batch_get
 
     found = batch_get(Keyword, account_id, ids)
     missing = _missing(ids, found)
@@ -67,8 +66,6 @@ def validate_keywords_exist(ids: list[int], account_id: str) -> dict[str, Any]:
 
 
 def validate_cluster_exists(cluster_id: int, account_id: str) -> dict[str, Any]:
-    from shared.db.models import Cluster
-    from shared.db.repo import get_one
 
     if get_one(Cluster, account_id, cluster_id) is None:
         return fail(f"cluster {cluster_id} not found in this account", not_found=True)
@@ -76,8 +73,6 @@ def validate_cluster_exists(cluster_id: int, account_id: str) -> dict[str, Any]:
 
 
 def validate_clusters_exist(ids: list[int], account_id: str) -> dict[str, Any]:
-    from shared.db.models import Cluster
-    from shared.db.repo import batch_get
 
     missing = _missing(ids, batch_get(Cluster, account_id, ids))
     if missing:
@@ -88,8 +83,6 @@ def validate_clusters_exist(ids: list[int], account_id: str) -> dict[str, Any]:
 
 
 def validate_tasks_exist(ids: list[int], account_id: str) -> dict[str, Any]:
-    from shared.db.models import WriterTask
-    from shared.db.repo import batch_get
 
     missing = _missing(ids, batch_get(WriterTask, account_id, ids))
     if missing:
@@ -104,8 +97,6 @@ def validate_cluster_limits(account: Any, new_clusters: int = 0) -> dict[str, An
     limit = getattr(account, "max_clusters", None)
     if limit is None:
         return ok()
-    from shared.db.models import Cluster
-    from shared.db.repo import query_account
 
     existing = sum(1 for _ in query_account(Cluster, account.account_id))
     if existing + new_clusters > int(limit):

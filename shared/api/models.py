@@ -81,8 +81,9 @@ class FunctionAISettingsIn(Body):
 class AISettingsIn(FunctionAISettingsIn):
     """The account's AI settings; merged into the stored ones (PATCH semantics)."""
 
-    functions: dict[Annotated[str, StringConstraints(max_length=100)], FunctionAISettingsIn | None] | None = (
-        Field(default=None, max_length=20)
+    #: Per function: the model settings above and the function's own options (checked by the service).
+    functions: dict[Annotated[str, StringConstraints(max_length=100)], dict[str, Any] | None] | None = Field(
+        default=None, max_length=20
     )
     base_url: Annotated[str, StringConstraints(max_length=500)] | None = None
     api_key: Annotated[str, StringConstraints(max_length=1024)] | None = None
@@ -90,6 +91,8 @@ class AISettingsIn(FunctionAISettingsIn):
         default=None, max_length=50
     )
     max_concurrency: Annotated[StrictInt, Field(ge=1, le=20)] | None = None
+    embedding_model: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    embedding_dimensions: Annotated[StrictInt, Field(ge=1, le=8192)] | None = None
 
     def as_patch(self) -> dict[str, Any]:
         """Only the settings the request sent (null included: it removes a setting)."""

@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler.router import Router
 
 from shared.api.models import AutoClusterRequest, CreateKeywordsRequest, SectorIn, SiteIn
 from shared.api.resolver import current_account, json_response, route
-from shared.db.base import allocate_ids
 from shared.db.models import Cluster, Keyword, Sector, Site
-from shared.db.repo import get_one, keywords_of_cluster, page_account, query_account
+from shared.db.repo import allocate_ids, get_one, page_account, query_account
+from shared.domain.clusters import keywords_of_cluster
 from shared.errors import InputInvalid, NotFound
 from shared.services.jobs import start_job
 from shared.services.keywords import create_keywords, keyword_view

@@ -1,35 +1,72 @@
-"""pynamodb plumbing: table binding, compressed JSON blobs, id allocation, timestamps.
+"""pynamodb plumbing: automatic table binding, compressed JSON blobs, timestamps.
 
-Table names are ``{TABLE_PREFIX}-{suffix}``. Models declare only their suffix; ``bind_models``
-points every model at the configured prefix, region and endpoint the first time data is touched
-(never at import time), and reuses one connection per model afterwards.
+Table names are ``{TABLE_PREFIX}-{suffix}``; models declare only their suffix. Nothing is
+bound at import time and nobody calls a bind function: the first DynamoDB operation of a model
+in a process (pynamodb asks the model for its connection before every request) points it at
+the prefix, region and endpoint of the current ``Settings``. Every model shares one pynamodb
+``Connection`` (one botocore client per process: a new client costs 40-130 ms). When the
+prefix, region or endpoint in the settings change (``reset_settings()`` after the environment
+changed, tests switching stacks) the next use rebinds.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import Attribute
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.constants import BINARY
-from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from shared.config import get_settings
+from shared.config import Settings, get_settings
 
 _MODELS: list[type[BaseModel]] = []
-_bound_prefix: str | None = None
-_bind_lock = threading.Lock()
+_bind_lock = threading.RLock()
+
+
+@dataclass(frozen=True)
+class _Binding:
+    """Where the tables of this process live, and the one connection to them."""
+
+    prefix: str
+    region: str
+    host: str | None
+    connection: Connection
+
+    def matches(self, settings: Settings) -> bool:
+        return (self.prefix, self.region, self.host) == (
+            settings.table_prefix,
+            settings.region,
+            settings.dynamodb_endpoint,
+        )
+
+
+_binding: _Binding | None = None
+
+
+def _current_binding() -> _Binding:
+    global _binding
+    settings = get_settings()
+    binding = _binding
+    if binding is not None and binding.matches(settings):
+        return binding
+    with _bind_lock:
+        if _binding is None or not _binding.matches(settings):
+            region, host = settings.region, settings.dynamodb_endpoint
+            _binding = _Binding(settings.table_prefix, region, host, Connection(region=region, host=host))
+        return _binding
 
 
 class BaseModel(Model):
-    """Base of every table model; subclasses set ``table_suffix``."""
+    """Base of every table model; subclasses set ``table_suffix`` and are bound on first use."""
 
     table_suffix: str = ""
+    _bound_to: _Binding | None = None
 
     class Meta:
         table_name = "unbound"
@@ -39,35 +76,50 @@ class BaseModel(Model):
         if cls.table_suffix:
             _MODELS.append(cls)
 
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """pynamodb's per-model connection, bound to the current settings on first use."""
+        binding = _current_binding()
+        if cls._bound_to is not binding or cls._connection is None:
+            with _bind_lock:
+                if cls._bound_to is not binding or cls._connection is None:
+                    _bind(cls, binding)
+        assert cls._connection is not None
+        return cls._connection
+
+
+def _bind(model: type[BaseModel], binding: _Binding) -> None:
+    meta = model.Meta
+    meta.table_name = f"{binding.prefix}-{model.table_suffix}"
+    setattr(meta, "region", binding.region)  # noqa: B010 - pynamodb reads optional Meta fields
+    setattr(meta, "host", binding.host)  # noqa: B010
+    model._connection = None
+    table = super(BaseModel, model)._get_connection()
+    # Swap the connection pynamodb made for this table for the process's shared one.
+    if meta.table_name not in binding.connection._tables:
+        binding.connection.add_meta_table(table.connection.get_meta_table(meta.table_name))
+    table.connection = binding.connection
+    model._bound_to = binding
+
+
+def connection() -> Connection:
+    """The process's DynamoDB connection (for pynamodb transactions: ``TransactWrite(connection=...)``)."""
+    return _current_binding().connection
+
 
 def all_models() -> list[type[BaseModel]]:
-    """Every table model, in declaration order."""
+    """Every table model, in declaration order (several models may share one table)."""
     return list(_MODELS)
 
 
-def bind_models(force: bool = False) -> None:
-    """Point every model at ``{prefix}-{suffix}`` in the configured region and endpoint."""
-    global _bound_prefix
-    settings = get_settings()
-    if _bound_prefix == settings.table_prefix and not force:
-        return
-    with _bind_lock:
-        host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
-        for model in _MODELS:
-            meta = model.Meta
-            meta.table_name = f"{settings.table_prefix}-{model.table_suffix}"
-            setattr(meta, "region", settings.region)  # noqa: B010 - pynamodb reads optional Meta fields
-            setattr(meta, "host", host)  # noqa: B010
-            model._connection = None
-            for index in model._indexes.values():
-                index._connection = None  # type: ignore[attr-defined]
-        _bound_prefix = settings.table_prefix
-
-
 def unbind_models() -> None:
-    """Forget the binding (tests switch between stacks)."""
-    global _bound_prefix
-    _bound_prefix = None
+    """Forget the binding and the connection (tests that switch stacks or endpoints)."""
+    global _binding
+    with _bind_lock:
+        _binding = None
+        for model in _MODELS:
+            model._bound_to = None
+            model._connection = None
 
 
 class CompressedJSONAttribute(Attribute[Any]):
@@ -82,61 +134,9 @@ class CompressedJSONAttribute(Attribute[Any]):
         return json.loads(zlib.decompress(value).decode())
 
 
-def connection_settings() -> dict[str, str | None]:
-    """Region and endpoint of the bound tables (for pynamodb transactions)."""
-    bind_models()
-    meta = _MODELS[0].Meta
-    return {"region": getattr(meta, "region", None), "host": getattr(meta, "host", None)}
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 def iso_now() -> str:
     return utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class Counter(BaseModel):
-    """Per-account sequence numbers: integer ids like the seed's, allocated atomically."""
-
-    table_suffix = "counters"
-
-    class Meta:
-        table_name = "unbound"
-
-    account_id = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute(range_key=True)
-    value = NumberAttribute(default=0)
-
-
-def allocate_ids(account_id: str, name: str, count: int, once_key: str | None = None) -> list[int]:
-    """Reserve ``count`` consecutive ids for ``name`` in one atomic UpdateItem.
-
-    With ``once_key`` (e.g. ``{task_id}#{item}`` of a SAVE), a retry gets the same ids back, so
-    records written with them are overwritten instead of duplicated.
-    """
-    if count <= 0:
-        return []
-    bind_models()
-    marker_name = f"{name}@{once_key}" if once_key else None
-    if marker_name:
-        prior = _marker(account_id, marker_name)
-        if prior is not None:
-            return list(range(prior - count + 1, prior + 1))
-    counter = Counter(account_id, name)
-    counter.update(actions=[Counter.value.add(count)])
-    last = int(counter.value)
-    if marker_name:
-        try:
-            Counter(account_id, marker_name, value=last).save(condition=Counter.name.does_not_exist())
-        except PutError:
-            last = _marker(account_id, marker_name) or last  # a concurrent retry won the claim
-    return list(range(last - count + 1, last + 1))
-
-
-def _marker(account_id: str, marker_name: str) -> int | None:
-    try:
-        return int(Counter.get(account_id, marker_name, consistent_read=True).value)
-    except Counter.DoesNotExist:
-        return None

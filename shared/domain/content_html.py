@@ -17,6 +17,8 @@ from __future__ import annotations
 import html
 import re
 
+import nh3
+
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
         "h1", "h2", "h3", "h4", "h5", "h6",
@@ -74,8 +76,6 @@ def sanitize_html(value: str | None) -> str:
     """The fragment with only the allow-listed tags, attributes and URL schemes left."""
     if not value:
         return ""
-    import nh3
-
     cleaned = nh3.clean(
         str(value),
         tags=set(ALLOWED_TAGS),

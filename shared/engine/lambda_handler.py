@@ -12,13 +12,15 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.observability import bind_job, logger, metrics
+from shared.engine.store import load_job
+from shared.observability import bind_job, logger, metrics, tracer
 
 Phase = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def phase_handler(name: str, phase: Phase) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         bind_job(event)
@@ -35,9 +37,7 @@ def phase_handler(name: str, phase: Phase) -> Callable[[dict[str, Any], Any], di
 def _job_metrics(name: str, event: dict[str, Any], result: dict[str, Any]) -> None:
     """Jobs succeeded/failed with their tokens and cost, as embedded metric format."""
     if name == "DONE" or (name == "FAILURE" and event.get("scope") != "item"):
-        from shared.db.models import Job
-
-        job = Job.get(event["account_id"], event["task_id"])
+        job = load_job(event["account_id"], event["task_id"])
         metrics.add_metric(
             name="JobsSucceeded" if job.status == "completed" else "JobsFailed",
             unit=MetricUnit.Count,

@@ -13,13 +13,21 @@ engine stores it in DynamoDB between phases (each phase may run in a different L
 Work is split into *items*: one AI call each. auto_cluster and generate_ideas make one call
 for the whole batch; generate_content makes one call per writer task, and a failed task does
 not stop the others (``isolate_item_failures``).
+
+A job runs the *stages* ``stages(payload)`` names, in order (one, ``"main"``, by default): each
+stage is PREP, then AI_CALL -> PARSE -> SAVE for each of its items. The engine calls only the
+``stage_*`` hooks; each passes the stage name to a twin of a single-stage hook and by default
+calls that hook, so a one-stage function implements only the hooks above them. An item's call
+is a chat completion by default (``stage_call``); a stage may make an embeddings request or
+compute locally instead.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from shared.ai import validators
@@ -28,8 +36,8 @@ from shared.ai.prompts import PromptRegistry
 from shared.errors import AIProviderError, InputInvalid
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel as PydanticModel
-
+    from shared.ai.ai_core import AIResult
+    from shared.ai.schemas import ResponseModel
     from shared.ai.tracker import StepTracker
     from shared.db.models import Account
 
@@ -40,7 +48,21 @@ class ProgressReporter(Protocol):
     def update(self, phase: str, percent: int, message: str, **extra: Any) -> None: ...
 
 
+class ItemCalls(Protocol):
+    """What ``stage_call`` may call through (the engine's ``ItemCall``)."""
+
+    def chat(
+        self, prompt: str, offline_answer: Callable[[], Any] | None = None, response_model: Any = None
+    ) -> AIResult: ...
+
+    def record(self, result: AIResult, phase: str = "AI_CALL") -> AIResult: ...
+
+    def local(self, content: Any) -> AIResult: ...
+
+
 PHASES = ("INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE")
+#: The stage of a single-stage function.
+MAIN_STAGE = "main"
 
 
 class BaseAIFunction(ABC):
@@ -61,7 +83,9 @@ class BaseAIFunction(ABC):
     prompt_type: ClassVar[str] = ""
     default_prompt: ClassVar[str] = ""
     #: The pydantic model of the answer (sent as a JSON schema, validated in PARSE), or None.
-    answer_model: ClassVar[type[PydanticModel] | None] = None
+    #: Given as ``"module:Class"`` and imported on first use, so the phases that never see an
+    #: answer (INIT, PREP, SAVE, DONE) do not load pydantic.
+    answer_model: ClassVar[str | None] = None
     #: What the ``ids`` of a request name, for messages ("at most 10 clusters per request").
     item_label: ClassVar[str] = "ids"
     #: The seed's ``get_max_items``: ids per request (None: no limit).
@@ -77,6 +101,9 @@ class BaseAIFunction(ABC):
     records_per_credit: ClassVar[int] = 1
     #: When True, one item's failure is recorded and the other items go on.
     isolate_item_failures: ClassVar[bool] = False
+    #: The function's own settings an account may set under ``functions.<name>`` (besides the
+    #: model settings), checked by ``validate_options``.
+    option_keys: ClassVar[tuple[str, ...]] = ()
 
     def get_name(self) -> str:
         return self.name
@@ -130,13 +157,16 @@ class BaseAIFunction(ABC):
         """Checks against the account's data (the records named by ``ids`` exist, plan limits)."""
         return validators.ok()
 
-    def response_model(self) -> type[PydanticModel] | None:
+    def response_model(self) -> type[ResponseModel] | None:
         """The pydantic model of the expected answer (``answer_model``).
 
         Sent as a JSON schema to models that support structured outputs, and used in PARSE to
         validate every answer before SAVE. None: no schema, no validation.
         """
-        return self.answer_model
+        if not self.answer_model:
+            return None
+        module, _, attr = self.answer_model.partition(":")
+        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------ model settings and prompts
     def model_config(
@@ -160,6 +190,17 @@ class BaseAIFunction(ABC):
         if self.model_defaults.get("response_format") == "json_object":
             return PromptRegistry.ensure_json_instruction(prompt)
         return prompt
+
+    def validate_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The function's own account settings, validated (raise InputInvalid saying what to fix)."""
+        if options:
+            raise InputInvalid(f"{self.name} has no options; remove {', '.join(sorted(options))}")
+        return {}
+
+    def options(self, account_config: Mapping[str, Any]) -> dict[str, Any]:
+        """The account's options for this function (``functions.<name>``), unvalidated keys dropped."""
+        stored = (account_config.get("functions") or {}).get(self.name) or {}
+        return {k: stored[k] for k in self.option_keys if k in stored}
 
     # ------------------------------------------------------------ credits and budget
     def records_requested(self, payload: dict[str, Any]) -> int:
@@ -232,3 +273,76 @@ class BaseAIFunction(ABC):
 
     def done_message(self, result: dict[str, Any]) -> str:
         return "Done"
+
+    # ------------------------------------------------------------ stages
+    def stages(self, payload: dict[str, Any]) -> tuple[str, ...]:
+        """The stages a job with this payload runs, in order (a pure function of the payload)."""
+        return (MAIN_STAGE,)
+
+    def stage_prepare(
+        self,
+        stage: str,
+        payload: dict[str, Any],
+        account: Account,
+        earlier: Mapping[str, list[dict[str, Any]]],
+    ) -> dict[str, Any]:
+        """PREP of ``stage``; ``earlier`` holds the save results of the stages before it, by stage."""
+        return self.prepare(payload, account)
+
+    def stage_split_items(self, stage: str, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        return self.split_items(data)
+
+    def stage_build_prompt(
+        self, stage: str, data: dict[str, Any], account: Account, prompt_override: str | None = None
+    ) -> str:
+        """The item's prompt ("" for a stage whose call needs none)."""
+        return self.build_prompt(data, account, prompt_override)
+
+    def stage_call(self, stage: str, data: dict[str, Any], prompt: str, ai: ItemCalls) -> AIResult:
+        """AI_CALL of one item: by default the chat completion of its prompt.
+
+        Another call (an embeddings request) reports each provider answer through
+        ``ai.record(result)``; local compute returns ``ai.local(content)``. The returned result's
+        ``content`` is what ``stage_parse_response`` gets.
+        """
+        return ai.chat(
+            prompt,
+            offline_answer=lambda: self.offline_answer(data),
+            response_model=self.stage_response_model(stage),
+        )
+
+    def stage_response_model(self, stage: str) -> type[ResponseModel] | None:
+        return self.response_model()
+
+    def stage_parse_response(self, stage: str, response: str, step_tracker: StepTracker | None = None) -> Any:
+        return self.parse_response(response, step_tracker)
+
+    def stage_save_output(
+        self,
+        stage: str,
+        parsed: Any,
+        original_data: dict[str, Any],
+        account: Account,
+        progress_tracker: ProgressReporter | None = None,
+        step_tracker: StepTracker | None = None,
+    ) -> dict[str, Any]:
+        return self.save_output(parsed, original_data, account, progress_tracker, step_tracker)
+
+    def stage_credits_for(self, stage: str, data: dict[str, Any], result: dict[str, Any]) -> int:
+        return self.credits_for(data, result)
+
+    def stage_aggregate(self, results: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        """The job result from the save results of every stage (by stage, in stage order)."""
+        return self.aggregate([result for stage_results in results.values() for result in stage_results])
+
+    def stage_message(self, stage: str, phase: str, value: Any = None) -> str:
+        """The progress message of ``phase`` in ``stage``; ``value`` is what the seed's message takes."""
+        if phase == "PREP":
+            return self.prep_message(value)
+        if phase == "AI_CALL":
+            return self.ai_call_message()
+        if phase == "PARSE":
+            return self.parse_message(value)
+        if phase == "SAVE":
+            return self.save_message(value)
+        return self.done_message(value)

@@ -8,7 +8,6 @@ import time
 import uuid
 from typing import Any
 
-from shared.db.base import bind_models
 from shared.db.models import Account, ApiKey
 from shared.db.repo import get_account
 from shared.errors import Unauthorized
@@ -23,7 +22,6 @@ def hash_key(api_key: str) -> str:
 
 
 def create_account(name: str, credits: int = 1000, account_id: str | None = None, **fields: Any) -> Account:
-    bind_models()
     account = Account(account_id or f"acct_{uuid.uuid4().hex[:12]}", name=name, credits=credits, **fields)
     account.save()
     return account
@@ -31,7 +29,6 @@ def create_account(name: str, credits: int = 1000, account_id: str | None = None
 
 def create_api_key(account_id: str, label: str = "default", api_key: str | None = None) -> str:
     """A new key bound to ``account_id``; returns the key itself (never stored)."""
-    bind_models()
     if get_account(account_id) is None:
         raise ValueError(f"account {account_id} does not exist")
     key = api_key or KEY_PREFIX + secrets.token_urlsafe(32)
@@ -47,7 +44,6 @@ def account_for_key(api_key: str | None) -> str:
     cached = _cache.get(digest)
     if cached and cached[1] > time.monotonic():
         return cached[0]
-    bind_models()
     try:
         account_id = ApiKey.get(digest).account_id
     except ApiKey.DoesNotExist:

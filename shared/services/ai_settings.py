@@ -12,6 +12,7 @@ import math
 from typing import Any
 from urllib.parse import urlsplit
 
+from shared.ai.catalogue import DEFAULT_EMBEDDING_MODEL, embedding_model, supported_embedding_models
 from shared.ai.model_settings import (
     FUNCTION_SETTING_KEYS,
     account_ai_config,
@@ -40,6 +41,8 @@ ACCOUNT_SETTING_KEYS = (
     "api_key",
     "allowed_models",
     "max_concurrency",
+    "embedding_model",
+    "embedding_dimensions",
 )
 RESPONSE_FORMATS = ("json_object", "text")
 MAX_CONCURRENCY_LIMIT = 20
@@ -108,6 +111,27 @@ def _validate_api_key(value: Any) -> str:
     return value
 
 
+def _validate_embedding_settings(config: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    model = config.get("embedding_model")
+    custom = out.get("allowed_models") or []
+    if model is not None:
+        if not isinstance(model, str) or not (embedding_model(model) or model in custom):
+            raise InputInvalid(
+                f"embedding_model {model!r} is not supported; choose one of: "
+                f"{', '.join(supported_embedding_models())} (a custom endpoint's models go in allowed_models)"
+            )
+        result["embedding_model"] = model
+    dimensions = config.get("embedding_dimensions")
+    if dimensions is not None:
+        entry = embedding_model(result.get("embedding_model") or DEFAULT_EMBEDDING_MODEL)
+        if entry is not None and not entry.supports_dimensions:
+            raise InputInvalid(f"{entry.name} does not accept embedding_dimensions; leave it out")
+        limit = entry.dimensions if entry is not None else 8192
+        result["embedding_dimensions"] = _number(dimensions, "embedding_dimensions", 1, limit, True)
+    return result
+
+
 def validate_account_ai_settings(
     config: dict[str, Any], existing: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -149,13 +173,16 @@ def validate_account_ai_settings(
                 )
             if not isinstance(source, dict):
                 raise InputInvalid(f"functions.{raw_name} must be an object")
-            extra = sorted(set(source) - set(FUNCTION_SETTING_KEYS))
+            fn = get_function_instance(name)
+            allowed = (*FUNCTION_SETTING_KEYS, *fn.option_keys)
+            extra = sorted(set(source) - set(allowed))
             if extra:
                 raise InputInvalid(
                     f"unknown setting(s) in functions.{raw_name}: {', '.join(extra)}; "
-                    f"allowed: {', '.join(FUNCTION_SETTING_KEYS)}"
+                    f"allowed: {', '.join(allowed)}"
                 )
             merged = _validate_function_settings(source, f"functions.{raw_name}.", models)
+            merged.update(fn.validate_options({k: source[k] for k in fn.option_keys if k in source}))
             if "max_tokens" in merged and "model" not in merged and out.get("model"):
                 _validate_function_settings(
                     {**merged, "model": out["model"]}, f"functions.{raw_name}.", models
@@ -169,6 +196,7 @@ def validate_account_ai_settings(
         out["max_concurrency"] = _number(
             config["max_concurrency"], "max_concurrency", 1, MAX_CONCURRENCY_LIMIT, True
         )
+    out.update(_validate_embedding_settings(config, out))
     # The key: a new one replaces the stored one; null/"" removes it; absent keeps it, unless
     # the endpoint changed (a key is never sent to an endpoint it was not given for).
     if "api_key" in config:

@@ -25,9 +25,9 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
-from shared.db.base import allocate_ids, bind_models, iso_now
+from shared.db.base import iso_now
 from shared.db.models import Content, ContentIdea, WriterTask
-from shared.db.repo import batch_get, get_one, page_account, save_all
+from shared.db.repo import allocate_ids, batch_get, get_one, page_account, save_all
 from shared.domain.outline import outline_json, outline_summary, split_list
 from shared.errors import InputInvalid, NotFound
 
@@ -89,7 +89,6 @@ def _claim(idea: ContentIdea, task_id: int, now: str) -> bool:
 
 def queue_ideas(account_id: str, idea_ids: Sequence[int]) -> TaskCreation:
     """``create_tasks_from_ideas`` with the ids of the tasks this call created."""
-    bind_models()
     unique = list(dict.fromkeys(int(i) for i in idea_ids))
     if not unique:
         raise InputInvalid("idea_ids is required: a non-empty list of idea ids")
@@ -156,7 +155,6 @@ def list_ideas(
     after: int | None = None,
 ) -> tuple[list[ContentIdea], int | None]:
     """A page of the account's ideas (of one cluster through the ``by_cluster`` index), by id."""
-    bind_models()
     condition: Condition | None = ContentIdea.status == status if status is not None else None
     if cluster_id is None:
         return page_account(ContentIdea, account_id, condition, limit=limit, after=after)

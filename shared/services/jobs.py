@@ -10,11 +10,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.ai import validators
 from shared.config import get_settings
-from shared.db.base import iso_now
 from shared.db.models import Job
 from shared.db.repo import get_account
-from shared.engine.budget import check_job_budget
-from shared.engine.phases import create_job, job_state, run_sync
+from shared.engine.accounting import check_job_budget
+from shared.engine.engine import create_job, run_sync
+from shared.engine.store import job_state, mark_start_failed, set_execution_arn
 from shared.errors import EngineError, NotFound
 from shared.functions.registry import get_function_instance
 from shared.observability import metrics
@@ -59,13 +59,7 @@ def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync
             stateMachineArn=arn, name=job.task_id, input=json.dumps(job_state(job))
         )
     except Exception as exc:
-        job.update(
-            actions=[
-                Job.status.set("failed"),
-                Job.error.set(f"could not start the job: {type(exc).__name__}"),
-                Job.finished_at.set(iso_now()),
-            ]
-        )
+        mark_start_failed(job, f"could not start the job: {type(exc).__name__}")
         raise JobStartFailed("the job could not be started; try again") from exc
-    job.update(actions=[Job.execution_arn.set(execution["executionArn"])])
+    set_execution_arn(job, execution["executionArn"])
     return job

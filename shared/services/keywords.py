@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.db.base import allocate_ids, bind_models, iso_now
+from shared.db.base import iso_now
 from shared.db.models import Keyword, SeedKeyword
-from shared.db.repo import save_all
+from shared.db.repo import allocate_ids, save_all
 
 INTENTS = ("informational", "commercial", "transactional", "navigational")
 
@@ -40,7 +40,6 @@ def create_keywords(
     Each row: keyword, volume, difficulty, intent, cpc (optional), volume_override and
     difficulty_override (optional).
     """
-    bind_models()
     result = ImportResult()
     unique: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -122,50 +121,3 @@ def keyword_view(keyword: Keyword) -> dict[str, Any]:
         "sector_id": keyword.sector_id,
         "created_at": keyword.created_at,
     }
-
-
-# ---------------------------------------------------------------- CSV exports of keyword tools
-_COLUMNS = {
-    "keyword": ("keyword", "keywords", "query", "search term"),
-    "volume": ("volume", "search volume", "avg. monthly searches", "sv"),
-    "difficulty": ("keyword difficulty", "difficulty", "kd", "kd %", "keyword difficulty index"),
-    "intent": ("intent", "intents", "search intent"),
-    "cpc": ("cpc (usd)", "cpc", "cpc (usd) ", "cost per click"),
-}
-
-
-def parse_keyword_csv(text: str) -> list[dict[str, Any]]:
-    """Rows from a keyword-tool CSV export (Semrush, Ahrefs, Google Keyword Planner column names)."""
-    import csv
-    import io
-
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = {name.strip().lower(): name for name in reader.fieldnames or []}
-    columns = {
-        field: next((header[c] for c in names if c in header), None) for field, names in _COLUMNS.items()
-    }
-    if columns["keyword"] is None:
-        raise ValueError(f"no keyword column in the CSV header: {', '.join(reader.fieldnames or [])}")
-    rows = []
-    for record in reader:
-        keyword = (record.get(columns["keyword"]) or "").strip()
-        if not keyword:
-            continue
-        rows.append(
-            {
-                "keyword": keyword,
-                "volume": _number(record, columns["volume"], int),
-                "difficulty": min(_number(record, columns["difficulty"], int), 100),
-                "intent": (record.get(columns["intent"]) or "").strip() if columns["intent"] else None,
-                "cpc": _number(record, columns["cpc"], float) if columns["cpc"] else None,
-            }
-        )
-    return rows
-
-
-def _number(record: dict[str, str], column: str | None, kind: type) -> Any:
-    raw = (record.get(column) or "").replace(",", "").replace("$", "").strip() if column else ""
-    try:
-        return kind(float(raw)) if raw else kind(0)
-    except ValueError:
-        return kind(0)

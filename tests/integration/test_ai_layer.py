@@ -17,9 +17,11 @@ import pytest
 from shared.ai.pricing import cost_of
 from shared.db.models import AITaskLog, Cluster, Job, JobItem
 from shared.db.repo import get_account, query_account
+from shared.engine import accounting
 from shared.engine import phases as engine
-from shared.engine.budget import monthly_spend, record_spend
-from shared.engine.credits import ledger_entries
+from shared.engine.accounting import ledger_entries, monthly_spend, record_spend
+from shared.engine.engine import run_sync
+from shared.engine.store import job_state
 from shared.errors import AIProviderTransient, InputInvalid, InsufficientCredits
 from shared.services.ai_settings import get_account_ai_settings, save_account_ai_settings
 from shared.services.jobs import start_job
@@ -321,16 +323,16 @@ def test_credits_are_charged_exactly_once_when_save_is_retried(stack, account, f
         {"clusters": [{"name": "Coffee", "keywords": [f"coffee keyword {n}" for n in range(15)]}]}
     )
     outcomes: list[bool] = []
-    real_charge = engine.charge_credits
+    real_charge = accounting.charge
 
-    def charge_then_crash(ctx: Any, item: Any, credits: int) -> bool:
-        charged = real_charge(ctx, item, credits)
+    def charge_then_crash(*args: Any) -> bool:
+        charged = real_charge(*args)
         outcomes.append(charged)
         if len(outcomes) == 1:
             raise AIProviderTransient("simulated crash right after the charge")
         return charged
 
-    monkeypatch.setattr(engine, "charge_credits", charge_then_crash)
+    monkeypatch.setattr(accounting, "charge", charge_then_crash)
     before = int(get_account(account.account_id).credits)
 
     job = run_job(stack, account.account_id, "auto_cluster", {"ids": ids})
@@ -343,7 +345,7 @@ def test_credits_are_charged_exactly_once_when_save_is_retried(stack, account, f
     assert (job.credits, log.credits, job.items_done) == (2, 2, 1)
     assert int(monthly_spend(account.account_id).credits) == 2
     # A phase run again after the job is done changes nothing.
-    engine.run_save({**engine.job_state(job), "item": "all"})
+    engine.run_save({**job_state(job), "item": "all"})
     assert int(get_account(account.account_id).credits) == before - 2
     assert_accounted(job, items, log, ledger)
 
@@ -552,7 +554,7 @@ def test_sync_mode_records_the_same_accounting(stack, account, fake_openai):
     ids = add_keywords(account.account_id, KEYWORDS)
     fake_openai.queue_json(ANSWER, prompt_tokens=111, completion_tokens=22)
 
-    job = engine.run_sync(account.account_id, "auto_cluster", {"ids": ids})
+    job = run_sync(account.account_id, "auto_cluster", {"ids": ids})
 
     job, items, log, ledger = records(account.account_id, job)
     assert job.status == "completed" and (job.input_tokens, job.output_tokens, job.credits) == (111, 22, 1)

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from shared.db.models import AITaskLog, Cluster, JobItem, Keyword
-from shared.db.repo import batch_get, keywords_of_cluster, query_account
+from shared.db.repo import batch_get, query_account
+from shared.domain.clusters import keywords_of_cluster
 from tests.fakes.openai_server import FakeReply
 from tests.helpers import add_keywords, run_job
 
@@ -176,8 +177,8 @@ def test_malformed_answer_fails_job_through_failure_handler(stack, account, fake
 
 
 def test_sector_filter_and_sector_in_prompt(stack, account, fake_openai):
-    from shared.db.base import allocate_ids
     from shared.db.models import Sector, Site
+    from shared.db.repo import allocate_ids
 
     (site_id,) = allocate_ids(account.account_id, "site", 1)
     Site(account.account_id, site_id, name="Coffee blog").save()

@@ -7,6 +7,8 @@ import pytest
 from shared.db.models import AITaskLog, Cluster, Job
 from shared.db.repo import query_account
 from shared.engine import phases as engine
+from shared.engine.engine import create_job, run_ai_task, run_sync
+from shared.engine.store import job_state
 from tests.fakes.openai_server import FakeReply
 from tests.helpers import add_keywords
 
@@ -19,7 +21,7 @@ def test_sync_mode_completes_with_the_same_records(account, fake_openai):
         {"clusters": [{"name": "Chemex", "keywords": ["chemex filter", "chemex filters"]}]}
     )
 
-    job = engine.run_sync(account.account_id, "auto_cluster", {"ids": ids})
+    job = run_ai_task("auto_cluster", {"ids": ids}, account.account_id)  # the seed's entry point
 
     assert job.mode == "sync" and job.status == "completed" and job.progress == 100
     assert job.execution_arn is None
@@ -31,7 +33,7 @@ def test_sync_mode_failure_goes_through_the_failure_handler(account, fake_openai
     ids = add_keywords(account.account_id, ["gooseneck kettle"])
     fake_openai.queue(FakeReply(content="not json at all"))
 
-    job = engine.run_sync(account.account_id, "auto_cluster", {"ids": ids})
+    job = run_sync(account.account_id, "auto_cluster", {"ids": ids})
 
     assert job.status == "failed" and job.phase == "PARSE"
     assert job.error == "the clustering answer contains no JSON"
@@ -45,7 +47,7 @@ def test_transient_provider_error_is_retried_in_sync_mode(account, fake_openai):
         FakeReply(content='{"clusters": [{"name": "Drip", "keywords": ["drip coffee maker"]}]}'),
     )
 
-    job = engine.run_sync(account.account_id, "auto_cluster", {"ids": ids})
+    job = run_sync(account.account_id, "auto_cluster", {"ids": ids})
 
     assert job.status == "completed", job.error
     assert len(fake_openai.requests) >= 2
@@ -54,8 +56,8 @@ def test_transient_provider_error_is_retried_in_sync_mode(account, fake_openai):
 def test_phases_are_idempotent_when_retried(account, fake_openai):
     ids = add_keywords(account.account_id, ["siphon coffee", "siphon brewer"])
     fake_openai.queue_json({"clusters": [{"name": "Siphon", "keywords": ["siphon coffee", "siphon brewer"]}]})
-    job = engine.create_job(account.account_id, "auto_cluster", {"ids": ids})
-    state = engine.job_state(job)
+    job = create_job(account.account_id, "auto_cluster", {"ids": ids})
+    state = job_state(job)
     engine.run_init(state)
     items = engine.run_prep(state)["items"]
     item_state = {**state, "item": items[0]}
@@ -75,7 +77,7 @@ def test_unknown_function_and_missing_job_are_clear_errors(account):
     from shared.errors import InputInvalid, NotFound
 
     with pytest.raises(InputInvalid, match="unknown AI function 'summarise'"):
-        engine.create_job(account.account_id, "summarise", {"ids": [1]})
+        create_job(account.account_id, "summarise", {"ids": [1]})
     with pytest.raises(NotFound, match="job nope not found"):
         engine.run_init(
             {"task_id": "nope", "account_id": account.account_id, "function_name": "auto_cluster"}
@@ -90,10 +92,10 @@ def test_ideas_save_retried_after_a_crash_does_not_duplicate(account):
     from shared.functions.generate_ideas.function import GenerateIdeasFunction
 
     ids = add_keywords(account.account_id, ["cold brew ratio", "cold brew concentrate", "cold brew maker"])
-    engine.run_sync(account.account_id, "auto_cluster", {"ids": ids})
+    run_sync(account.account_id, "auto_cluster", {"ids": ids})
     (cluster,) = list(query_account(Cluster, account.account_id))
-    job = engine.create_job(account.account_id, "generate_ideas", {"ids": [int(cluster.id)]})
-    state = engine.job_state(job)
+    job = create_job(account.account_id, "generate_ideas", {"ids": [int(cluster.id)]})
+    state = job_state(job)
     engine.run_init(state)
     item_state = {**state, "item": engine.run_prep(state)["items"][0]}
     engine.run_ai_call(item_state)

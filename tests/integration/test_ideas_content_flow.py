@@ -15,11 +15,10 @@ from shared.db.models import Account, Content, ContentIdea, Job, JobItem, Keywor
 from shared.db.repo import (
     batch_get,
     get_one,
-    get_or_create_cluster,
     query_account,
-    recompute_cluster_metrics,
     save_all,
 )
+from shared.domain.clusters import get_or_create_cluster, recompute_cluster_metrics
 from shared.services.content_plan import (
     article_document,
     article_filename,
@@ -51,7 +50,7 @@ def make_cluster(account_id: str, name: str, keywords: list[tuple[str, int]], **
 
 def make_ideas(account_id: str, cluster_id: int, titles: list[str]) -> list[int]:
     """Ideas stored as generate_ideas stores them (structured description as JSON text)."""
-    from shared.db.base import allocate_ids
+    from shared.db.repo import allocate_ids
 
     ids = allocate_ids(account_id, "idea", len(titles))
     outline = {
@@ -98,8 +97,8 @@ def article(title: str, **extra) -> str:
 
 # ---------------------------------------------------------------- generate_ideas
 def test_generate_ideas_saves_matched_ideas(stack, account, fake_openai):
-    from shared.db.base import allocate_ids
     from shared.db.models import Sector, Site
+    from shared.db.repo import allocate_ids
 
     (site_id,) = allocate_ids(account.account_id, "site", 1)
     Site(account.account_id, site_id, name="Coffee blog").save()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -10,10 +11,27 @@ from shared.ai import concurrency
 from shared.ai.model_settings import ModelConfig, max_output_tokens
 from shared.ai.pricing import PriceTableError, cost_of, price_table, prices_for, reset_price_table
 from shared.ai.validators import SUPPORTED_MODELS
-from shared.engine.budget import check_job_budget, estimate_job_cost, monthly_spend, record_spend
-from shared.engine.credits import charge, charged_credits, ledger_entries
+from shared.engine.accounting import (
+    charge,
+    charged_credits,
+    check_job_budget,
+    estimate_job_cost,
+    ledger_entries,
+    monthly_spend,
+    record_spend,
+)
 from shared.errors import AIConcurrencyLimited, AIProviderTransient, InsufficientCredits
 from shared.functions.registry import get_function_instance
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch):
+    """Every Lambda has TABLE_PREFIX; the price table is read through the same Settings."""
+    monkeypatch.setenv("TABLE_PREFIX", os.environ.get("TABLE_PREFIX") or "unit-tests")
+    reset_price_table()
+    yield
+    monkeypatch.undo()
+    reset_price_table()
 
 
 @pytest.fixture

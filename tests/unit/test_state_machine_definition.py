@@ -37,7 +37,7 @@ def test_one_task_per_phase_in_order_with_retry_and_catch():
             while inner:
                 order.append(inner)
                 inner = states[inner].get("Next")
-        name = state.get("Next")
+        name = state.get("Next") or state.get("Default")  # a Choice's way out of the stage loop
     assert [s for s in order if s in PHASES] == PHASES
     for phase in PHASES:
         state = states[phase]
@@ -97,3 +97,35 @@ def test_template_declares_the_state_machine_from_the_asl_file():
     ]
     assert machine["Properties"]["DefinitionUri"] == "statemachine/engine.asl.json"
     assert machine["Properties"]["Type"] == "STANDARD"
+
+
+def test_stages_loop_back_to_prep_with_ids_only():
+    """After a stage's items, the next stage index is computed and PREP runs again while any remain."""
+    states = ASL["States"]
+    assert states["ProcessItems"]["Next"] == "NextStage"
+    assert set(states["ProcessItems"]["ItemSelector"]) == {
+        "task_id.$",
+        "account_id.$",
+        "function_name.$",
+        "stage.$",
+        "item.$",
+    }
+    next_stage = states["NextStage"]
+    assert next_stage["Type"] == "Pass"
+    assert next_stage["Parameters"]["stage.$"] == "States.MathAdd($.stage, 1)"
+    assert "items" not in json.dumps(next_stage["Parameters"])  # the item list is dropped
+    (loop,) = states["MoreStages"]["Choices"]
+    assert (loop["Variable"], loop["NumericLessThanPath"], loop["Next"]) == ("$.stage", "$.stages", "Prep")
+    assert states["MoreStages"]["Default"] == "Done"
+
+
+def test_state_machine_invokes_the_snapstart_alias_of_every_phase_function():
+    (machine,) = [
+        r for r in load_template()["Resources"].values() if r["Type"] == "AWS::Serverless::StateMachine"
+    ]
+    function_globals = load_template()["Globals"]["Function"]
+    assert function_globals["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert function_globals["AutoPublishAlias"] == "live"
+    assert function_globals["Runtime"] == "python3.12"  # SnapStart needs Python 3.12 or later
+    substitutions = machine["Properties"]["DefinitionSubstitutions"]
+    assert all(value["Ref"].endswith("Function.Alias") for value in substitutions.values())

@@ -29,15 +29,16 @@ from urllib.parse import urlsplit
 import openai
 from openai import OpenAI
 
-from shared.ai.ai_core import AIResult
+from shared.ai.catalogue import chat_model
 from shared.ai.model_settings import ModelConfig, call_budget_seconds
 from shared.ai.providers import redact, remember_secret
+from shared.ai.results import AIResult
+from shared.ai.schemas import json_schema_format
 from shared.ai.tracker import StepTracker
 from shared.config import get_settings
 from shared.errors import AIProviderError, AIProviderTransient, AIResponseInvalid
 
 _CLIENTS: dict[tuple[str | None, str], OpenAI] = {}
-_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 #: No attempt starts with less time than this left in the call's budget.
 MIN_ATTEMPT_SECONDS = 1.0
 BACKOFF_BASE_SECONDS = 0.5
@@ -162,14 +163,13 @@ class OpenAIProvider:
             "model": config.model,
             "messages": [{"role": "user", "content": prompt}],
         }
-        if config.model.startswith(_REASONING_PREFIXES):
+        entry = chat_model(config.model)
+        if entry is not None and entry.reasoning:
             args["max_completion_tokens"] = config.max_tokens
         else:
             args["max_tokens"] = config.max_tokens
             args["temperature"] = config.temperature
         if response_model is not None and config.uses_structured_outputs:
-            from shared.ai.schemas import json_schema_format
-
             args["response_format"] = json_schema_format(response_model)
         elif config.response_format == "json_object":
             args["response_format"] = {"type": "json_object"}
@@ -185,10 +185,48 @@ class OpenAIProvider:
     ) -> AIResult:
         """One answer, within ``deadline`` (a ``time.monotonic()`` value) and the retry budget."""
         client = _client(self.api_key, self.base_url)
+        args = self.request_args(prompt, config, response_model)
+        response, attempts = self.with_retries(
+            lambda timeout: client.chat.completions.create(**args, timeout=timeout), deadline, step_tracker
+        )
+        return self._result(response, config, attempts)
+
+    def embed(
+        self,
+        texts: list[str],
+        model: str,
+        dimensions: int | None = None,
+        deadline: float | None = None,
+        step_tracker: StepTracker | None = None,
+    ) -> tuple[list[list[float]], int, int]:
+        """Embeddings of ``texts`` in one request: (vectors in input order, prompt tokens, attempts).
+
+        The caller keeps a request within the endpoint's limits (inputs, tokens); see
+        ``shared.ai.embeddings``.
+        """
+        client = _client(self.api_key, self.base_url)
+        args: dict[str, Any] = {"model": model, "input": texts, "encoding_format": "float"}
+        if dimensions:
+            args["dimensions"] = dimensions
+        response, attempts = self.with_retries(
+            lambda timeout: client.embeddings.create(**args, timeout=timeout), deadline, step_tracker
+        )
+        data = sorted(response.data, key=lambda d: d.index)
+        if len(data) != len(texts):
+            raise AIResponseInvalid(f"the provider returned {len(data)} embeddings for {len(texts)} inputs")
+        tokens = int(getattr(response.usage, "prompt_tokens", 0) or 0)
+        return [list(d.embedding) for d in data], tokens, attempts
+
+    def with_retries(
+        self,
+        request: Callable[[float], Any],
+        deadline: float | None = None,
+        step_tracker: StepTracker | None = None,
+    ) -> tuple[Any, int]:
+        """Run ``request(timeout)`` with bounded, classified retries: (response, attempts)."""
         settings = get_settings()
         attempts = int(settings.ai_max_retries) + 1
         deadline = deadline if deadline is not None else self.clock() + call_budget_seconds()
-        args = self.request_args(prompt, config, response_model)
         tracker = step_tracker or StepTracker()
         last = "no attempt was made"
         for attempt in range(1, attempts + 1):
@@ -199,7 +237,7 @@ class OpenAIProvider:
                 )
             timeout = min(float(settings.ai_timeout_seconds), remaining)
             try:
-                response = client.chat.completions.create(**args, timeout=timeout)
+                return request(timeout), attempt
             except Exception as exc:  # noqa: BLE001 - classified below, unknown errors re-raised
                 failure = classify(exc, timeout, self.api_key)
                 tracker.add_response_step(
@@ -216,8 +254,6 @@ class OpenAIProvider:
                         f"{failure.message}; a retry in {wait:.1f}s does not fit in this call's time budget"
                     ) from None
                 self.sleep(wait)
-                continue
-            return self._result(response, config, attempt)
         raise AssertionError("unreachable")
 
     def _result(self, response: Any, config: ModelConfig, attempts: int) -> AIResult:

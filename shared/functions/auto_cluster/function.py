@@ -7,21 +7,20 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
-from shared.ai.tracker import ProgressTracker, StepTracker
+from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, Keyword, Sector
 from shared.db.repo import (
     batch_get,
     get_one,
-    get_or_create_cluster,
-    keywords_of_cluster,
     query_account,
     save_all,
 )
+from shared.domain.clusters import get_or_create_cluster, keywords_of_cluster
 from shared.errors import AIResponseInvalid, InputInvalid
+from shared.functions.auto_cluster.offline import cluster_keywords
 from shared.functions.auto_cluster.prompt import DEFAULT_PROMPT, PROMPT_TYPE
-from shared.functions.auto_cluster.schema import ClusteringResponse
-from shared.functions.base import BaseAIFunction
+from shared.functions.base import BaseAIFunction, ProgressReporter
 
 KEYWORD_LINE = "- {keyword} (Volume: {volume}, Difficulty: {difficulty}, Intent: {intent})"
 
@@ -42,7 +41,7 @@ class AutoClusterFunction(BaseAIFunction):
     model_defaults = {"max_tokens": 8000, "temperature": 0.3, "response_format": "json_object"}
     prompt_type = PROMPT_TYPE
     default_prompt = DEFAULT_PROMPT
-    answer_model = ClusteringResponse
+    answer_model = "shared.functions.auto_cluster.schema:ClusteringResponse"
     item_label = "keywords"
     batch_selector = "unclustered"
     batch_size = 500
@@ -112,8 +111,6 @@ class AutoClusterFunction(BaseAIFunction):
         return "Generating clusters with Igny8 Semantic SEO Model"
 
     def offline_answer(self, data: dict[str, Any]) -> Any:
-        from shared.functions.auto_cluster.offline import cluster_keywords
-
         # Lone keywords stay unassigned (and are reported), as the prompt allows the model to do.
         return cluster_keywords(data["keyword_data"], min_cluster_size=2)
 
@@ -158,7 +155,7 @@ class AutoClusterFunction(BaseAIFunction):
         parsed: Any,
         original_data: dict[str, Any],
         account: Account,
-        progress_tracker: ProgressTracker | None = None,
+        progress_tracker: ProgressReporter | None = None,
         step_tracker: StepTracker | None = None,
     ) -> dict[str, Any]:
         account_id = account.account_id

@@ -12,22 +12,21 @@ The article HTML is sanitised (nh3 allow-list, ``shared.domain.content_html``) b
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
-from shared.ai.tracker import ProgressTracker, StepTracker
+from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, Content, ContentIdea, WriterTask
-from shared.db.repo import batch_get, get_one, keywords_of_cluster, query_account
+from shared.db.repo import batch_get, get_one, query_account
+from shared.domain.clusters import keywords_of_cluster
+from shared.domain.content_html import count_words, looks_like_html, normalize_content, sanitize_html
 from shared.domain.outline import render_outline, split_list
 from shared.errors import AIResponseInvalid, NotFound
-from shared.functions.base import BaseAIFunction
+from shared.functions.base import BaseAIFunction, ProgressReporter
+from shared.functions.generate_content.offline import write_article
 from shared.functions.generate_content.prompt import DEFAULT_PROMPT, PROMPT_TYPE
-from shared.functions.generate_content.schema import ArticleResponse
-
-log = logging.getLogger(__name__)
 
 MAX_TASKS = 50
 CLUSTER_KEYWORDS_LIMIT = 50
@@ -90,7 +89,7 @@ class GenerateContentFunction(BaseAIFunction):
     model_defaults = {"max_tokens": 8000, "temperature": 0.7, "response_format": "json_object"}
     prompt_type = PROMPT_TYPE
     default_prompt = DEFAULT_PROMPT
-    answer_model = ArticleResponse
+    answer_model = "shared.functions.generate_content.schema:ArticleResponse"
     item_label = "tasks"
     max_items = MAX_TASKS
     batch_selector = "queued_tasks"
@@ -212,8 +211,6 @@ class GenerateContentFunction(BaseAIFunction):
         return "Writing article with Igny8 Semantic AI"
 
     def offline_answer(self, data: dict[str, Any]) -> Any:
-        from shared.functions.generate_content.offline import write_article
-
         context = idea_context(data)
         if not context["keywords"]:
             context["keywords"] = (data.get("cluster") or {}).get("keywords") or []
@@ -228,8 +225,6 @@ class GenerateContentFunction(BaseAIFunction):
         An answer that starts like JSON but does not parse is rejected: treating a broken JSON
         answer as prose would store the model's syntax as the article.
         """
-        from shared.domain.content_html import normalize_content
-
         text = (response or "").strip()
         if not text:
             raise AIResponseInvalid("the article answer is empty")
@@ -280,11 +275,9 @@ class GenerateContentFunction(BaseAIFunction):
         parsed: Any,
         original_data: dict[str, Any],
         account: Account,
-        progress_tracker: ProgressTracker | None = None,
+        progress_tracker: ProgressReporter | None = None,
         step_tracker: StepTracker | None = None,
     ) -> dict[str, Any]:
-        from shared.domain.content_html import count_words, looks_like_html, normalize_content, sanitize_html
-
         account_id = account.account_id
         task_id = int(original_data["task"]["id"])
         task = get_one(WriterTask, account_id, task_id)

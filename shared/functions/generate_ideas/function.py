@@ -12,15 +12,16 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
-from shared.ai.tracker import ProgressTracker, StepTracker
-from shared.db.base import allocate_ids, iso_now
+from shared.ai.tracker import StepTracker
+from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, ContentIdea
-from shared.db.repo import batch_get, keywords_of_cluster, query_account, save_all
+from shared.db.repo import allocate_ids, batch_get, query_account, save_all
+from shared.domain.clusters import keywords_of_cluster
 from shared.domain.outline import join_list
 from shared.errors import AIResponseInvalid, InputInvalid
-from shared.functions.base import BaseAIFunction
+from shared.functions.base import BaseAIFunction, ProgressReporter
+from shared.functions.generate_ideas.offline import write_ideas
 from shared.functions.generate_ideas.prompt import DEFAULT_PROMPT, PROMPT_TYPE
-from shared.functions.generate_ideas.schema import IdeasResponse
 
 MAX_CLUSTERS = 10
 DEFAULT_CONTENT_TYPE = "blog_post"
@@ -64,7 +65,7 @@ class GenerateIdeasFunction(BaseAIFunction):
     model_defaults = {"max_tokens": 6000, "temperature": 0.7, "response_format": "json_object"}
     prompt_type = PROMPT_TYPE
     default_prompt = DEFAULT_PROMPT
-    answer_model = IdeasResponse
+    answer_model = "shared.functions.generate_ideas.schema:IdeasResponse"
     item_label = "clusters"
     max_items = MAX_CLUSTERS
     batch_selector = "clusters_without_ideas"
@@ -138,8 +139,6 @@ class GenerateIdeasFunction(BaseAIFunction):
         return "Generating ideas with Igny8 Semantic AI"
 
     def offline_answer(self, data: dict[str, Any]) -> Any:
-        from shared.functions.generate_ideas.offline import write_ideas
-
         return write_ideas(data["cluster_data"])
 
     # ------------------------------------------------------------ PARSE
@@ -218,7 +217,7 @@ class GenerateIdeasFunction(BaseAIFunction):
         parsed: Any,
         original_data: dict[str, Any],
         account: Account,
-        progress_tracker: ProgressTracker | None = None,
+        progress_tracker: ProgressReporter | None = None,
         step_tracker: StepTracker | None = None,
     ) -> dict[str, Any]:
         account_id = account.account_id

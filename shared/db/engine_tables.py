@@ -1,0 +1,117 @@
+"""Tables of the AI engine: jobs, their items (prompts, answers, parsed results) and AITaskLog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+
+from shared.db.base import BaseModel, CompressedJSONAttribute, iso_now
+
+
+class Job(BaseModel):
+    """One AI job: what the API returns for GET /v1/jobs/{task_id}."""
+
+    table_suffix = "jobs"
+
+    class Meta:
+        table_name = "unbound"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    task_id = UnicodeAttribute(range_key=True)
+    function_name = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")  # pending | running | completed | failed
+    phase = UnicodeAttribute(default="QUEUED")
+    progress = NumberAttribute(default=0)
+    message = UnicodeAttribute(default="Queued")
+    mode = UnicodeAttribute(default="async")  # async (Step Functions) | sync (in process)
+    payload = JSONAttribute(default=dict)
+    result = JSONAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    error_type = UnicodeAttribute(null=True)
+    history: ListAttribute[Any] = ListAttribute(default=list)  # [{phase, progress, message, at}]
+    items_total = NumberAttribute(default=0)
+    items_done = NumberAttribute(default=0)
+    items_failed = NumberAttribute(default=0)
+    input_tokens = NumberAttribute(default=0)
+    output_tokens = NumberAttribute(default=0)
+    cost = NumberAttribute(default=0)
+    credits = NumberAttribute(default=0)
+    model = UnicodeAttribute(null=True)
+    offline = BooleanAttribute(default=False)
+    usage = JSONAttribute(null=True)  # token usage and cost per phase and model (set at DONE/failure)
+    execution_arn = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(default_for_new=iso_now)
+    updated_at = UnicodeAttribute(default_for_new=iso_now)
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+
+    @property
+    def tokens(self) -> int:
+        return int(self.input_tokens or 0) + int(self.output_tokens or 0)
+
+
+class JobItem(BaseModel):
+    """One unit of AI work in a job; prompt, answer and parsed result live here, not in state."""
+
+    table_suffix = "job-items"
+
+    class Meta:
+        table_name = "unbound"
+
+    job_ref = UnicodeAttribute(hash_key=True)  # {account}#{task_id}
+    item = UnicodeAttribute(range_key=True)
+    position = NumberAttribute(default=0)
+    status = UnicodeAttribute(default="pending")  # pending | ai_done | parsed | saved | failed
+    phase = UnicodeAttribute(default="AI_CALL")  # the item phase running or last run
+    data = CompressedJSONAttribute(null=True)
+    prompt = CompressedJSONAttribute(null=True)
+    response = CompressedJSONAttribute(null=True)
+    parsed = CompressedJSONAttribute(null=True)
+    result = JSONAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    error_type = UnicodeAttribute(null=True)
+    model = UnicodeAttribute(null=True)
+    finish_reason = UnicodeAttribute(null=True)
+    input_tokens = NumberAttribute(default=0)
+    output_tokens = NumberAttribute(default=0)
+    cost = NumberAttribute(default=0)
+    offline = BooleanAttribute(default=False)
+    usage = JSONAttribute(default=list)  # one record per provider answer: phase, model, tokens, cost
+    request_steps = JSONAttribute(default=list)
+    response_steps = JSONAttribute(default=list)
+    updated_at = UnicodeAttribute(default_for_new=iso_now)
+
+
+class AITaskLog(BaseModel):
+    """The seed's AITaskLog: one row per job run, written on success and on failure."""
+
+    table_suffix = "task-logs"
+
+    class Meta:
+        table_name = "unbound"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    task_id = UnicodeAttribute(range_key=True)
+    function_name = UnicodeAttribute()
+    phase = UnicodeAttribute()
+    message = UnicodeAttribute(default="")
+    status = UnicodeAttribute()  # success | error
+    duration = NumberAttribute(default=0)  # seconds
+    cost = NumberAttribute(default=0)
+    tokens = NumberAttribute(default=0)
+    credits = NumberAttribute(default=0)
+    request_steps = JSONAttribute(default=list)
+    response_steps = JSONAttribute(default=list)
+    error = UnicodeAttribute(null=True)
+    payload = JSONAttribute(default=dict)
+    result = JSONAttribute(null=True)
+    created_at = UnicodeAttribute(default_for_new=iso_now)
+    expires_at = TTLAttribute(null=True)

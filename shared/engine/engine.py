@@ -1,0 +1,90 @@
+"""AIEngine (the seed's engine.py) and ``run_ai_task`` (the seed's tasks.py entry point).
+
+``run_ai_task(function_name, payload, account_id)`` creates a job and executes it; the API
+instead creates the job and starts the Step Functions state machine (``services.jobs``), which
+runs the same phases one Lambda each. ``AIEngine.execute`` is the synchronous mode: the phases
+in order in this process, with the state machine's stage loop, item isolation and failure
+handling (the seed's ``execute``: INIT, PREP, AI_CALL, PARSE, SAVE, DONE).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from shared.db.models import Job
+from shared.engine import store
+from shared.engine.failures import error_payload, handle_error, handle_item_failure
+from shared.engine.phases import run_ai_call, run_done, run_init, run_parse, run_prep, run_save
+from shared.engine.store import State, job_state
+from shared.errors import AIProviderTransient, ItemFailed
+from shared.functions.registry import canonical_name, get_function_instance
+
+#: Attempts of a phase that failed transiently (the state machine's Retry, in process).
+SYNC_TRANSIENT_ATTEMPTS = 3
+
+
+def create_job(account_id: str, function_name: str, payload: dict[str, Any], mode: str = "async") -> Job:
+    """A new pending job; the caller starts it (Step Functions or ``AIEngine.execute``)."""
+    name = canonical_name(function_name)
+    get_function_instance(name)  # unknown functions fail here, before anything is stored
+    return store.insert_job(account_id, name, payload, mode)
+
+
+def _with_transient_retry(phase: Callable[[State], State], state: State) -> State:
+    for attempt in range(1, SYNC_TRANSIENT_ATTEMPTS + 1):
+        try:
+            return phase(state)
+        except AIProviderTransient:
+            if attempt == SYNC_TRANSIENT_ATTEMPTS:
+                raise
+            time.sleep(min(2**attempt, 8) * 0.05)
+    raise AssertionError("unreachable")
+
+
+class AIEngine:
+    """Drives a job through the phases of every stage its function declares."""
+
+    def execute(self, state: State) -> None:
+        """Run an existing job to completion or failure, as the state machine does."""
+        try:
+            state = run_init(state)
+            while state["stage"] < state["stages"]:
+                prepared = run_prep(state)
+                for key in prepared["items"]:
+                    self._run_item({**store.ids(prepared), "stage": prepared["stage"], "item": key})
+                state = {**prepared, "stage": prepared["stage"] + 1}
+                state.pop("items")
+            run_done(state)
+        except Exception as exc:  # noqa: BLE001 - every job failure is recorded
+            # An ItemFailed is resolved by handle_error from the failed item's own error and phase,
+            # exactly as when the state machine's Map fails.
+            handle_error({**state, "error": error_payload(exc)})
+
+    @staticmethod
+    def _run_item(item_state: State) -> None:
+        try:
+            _with_transient_retry(run_ai_call, item_state)
+            run_parse(item_state)
+            run_save(item_state)
+        except Exception as exc:  # noqa: BLE001 - every item failure is recorded
+            outcome = handle_item_failure({**item_state, "error": error_payload(exc)})
+            if not outcome["isolated"]:
+                raise ItemFailed(f"item {item_state['item']} failed") from exc
+
+    def run(self, account_id: str, function_name: str, payload: dict[str, Any]) -> Job:
+        """Create a job and execute it in this process; the finished Job record."""
+        job = create_job(account_id, function_name, payload, mode="sync")
+        self.execute(job_state(job))
+        return store.load_job(account_id, job.task_id)
+
+
+def run_ai_task(function_name: str, payload: dict[str, Any], account_id: str) -> Job:
+    """The seed's entry point: load the function, create the job, execute it (synchronously)."""
+    return AIEngine().run(account_id, function_name, payload)
+
+
+def run_sync(account_id: str, function_name: str, payload: dict[str, Any]) -> Job:
+    """``run_ai_task`` with the arguments in the order the services and tests use."""
+    return run_ai_task(function_name, payload, account_id)
