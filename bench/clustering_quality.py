@@ -148,7 +148,7 @@ def _timed(fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> tuple[np.nd
 def _previous_offline(texts: Sequence[str]) -> np.ndarray | None:
     """Labels from the previous TF-IDF clustering, or None when that module is gone."""
     try:
-        from shared.ai.local.clustering import cluster_keywords
+        from shared.functions.auto_cluster.offline import cluster_keywords
     except ImportError:
         return None
     result = cluster_keywords([{"id": i, "keyword": t, "volume": None} for i, t in enumerate(texts)])

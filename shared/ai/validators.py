@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.ai.catalogue import supported_chat_models
 from shared.db.models import Cluster, Keyword, WriterTask
 from shared.db.repo import batch_get, get_one, query_account
 from shared.errors import InputInvalid, NotFound
+
+M = TypeVar("M", Keyword, Cluster, WriterTask)
 
 SUPPORTED_MODELS: tuple[str, ...] = supported_chat_models()
 IMAGE_SIZES: dict[str, tuple[str, ...]] = {
@@ -48,48 +50,39 @@ def validate_ids(payload: dict[str, Any], max_items: int | None = None, label: s
     return ok()
 
 
-def _missing(requested: list[int], found: list[Any], attr: str = "id") -> list[int]:
-    have = {int(getattr(r, attr)) for r in found}
-    return [i for i in requested if i not in have]
+def _find_all(
+    model: type[M], ids: list[int], account_id: str, label: str
+) -> tuple[list[M], dict[str, Any] | None]:
+    """The account's ``model`` records named by ``ids`` (in order), and the failure naming the
+    missing ones as ``label`` (first 20; HTTP 404), or None when every id was found."""
+    found = batch_get(model, account_id, ids)
+    have = {int(record.id) for record in found}
+    missing = [i for i in ids if i not in have]
+    if missing:
+        return found, fail(
+            f"{label} not found in this account: {', '.join(map(str, missing[:20]))}", not_found=True
+        )
+    return found, None
 
 
 def validate_keywords_exist(ids: list[int], account_id: str) -> dict[str, Any]:
     """Every keyword id exists in this account; returns the keyword texts in order."""
-
-    found = batch_get(Keyword, account_id, ids)
-    missing = _missing(ids, found)
-    if missing:
-        return fail(
-            f"keywords not found in this account: {', '.join(map(str, missing[:20]))}", not_found=True
-        )
-    return ok(keywords=[k.keyword for k in found])
+    found, failure = _find_all(Keyword, ids, account_id, "keywords")
+    return failure or ok(keywords=[k.keyword for k in found])
 
 
 def validate_cluster_exists(cluster_id: int, account_id: str) -> dict[str, Any]:
-
     if get_one(Cluster, account_id, cluster_id) is None:
         return fail(f"cluster {cluster_id} not found in this account", not_found=True)
     return ok()
 
 
 def validate_clusters_exist(ids: list[int], account_id: str) -> dict[str, Any]:
-
-    missing = _missing(ids, batch_get(Cluster, account_id, ids))
-    if missing:
-        return fail(
-            f"clusters not found in this account: {', '.join(map(str, missing[:20]))}", not_found=True
-        )
-    return ok()
+    return _find_all(Cluster, ids, account_id, "clusters")[1] or ok()
 
 
 def validate_tasks_exist(ids: list[int], account_id: str) -> dict[str, Any]:
-
-    missing = _missing(ids, batch_get(WriterTask, account_id, ids))
-    if missing:
-        return fail(
-            f"writer tasks not found in this account: {', '.join(map(str, missing[:20]))}", not_found=True
-        )
-    return ok()
+    return _find_all(WriterTask, ids, account_id, "writer tasks")[1] or ok()
 
 
 def validate_cluster_limits(account: Any, new_clusters: int = 0) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 
 from shared.api.models import IdsRequest
-from shared.api.resolver import current_account, json_response, route
+from shared.api.resolver import current_account, job_started, route
 from shared.services.content_plan import get_idea, idea_view, list_ideas
 from shared.services.jobs import start_job
 
@@ -24,16 +24,7 @@ class GenerateIdeasRequest(IdsRequest):
 def auto_generate_ideas(body: GenerateIdeasRequest) -> Any:
     # start_job validates first: more than 10 clusters is a 400, unknown clusters a 404.
     job = start_job(current_account(router), "generate_ideas", body.model_dump())
-    return json_response(
-        202,
-        {
-            "success": True,
-            "task_id": job.task_id,
-            "message": (
-                f"Generating ideas for {len(body.ids)} cluster(s) started; follow it at /v1/jobs/{job.task_id}"
-            ),
-        },
-    )
+    return job_started(job.task_id, f"Generating ideas for {len(body.ids)} cluster(s)")
 
 
 @route(router, "GET", "/v1/planner/ideas/")

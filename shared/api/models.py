@@ -13,6 +13,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 Id = Annotated[StrictInt, Field(gt=0)]
@@ -34,8 +35,34 @@ class IdsRequest(Body):
         return ids
 
 
-class AutoClusterRequest(IdsRequest):
-    sector_id: Id | None = None
+class AutoClusterRequest(Body):
+    """Keywords by ``ids`` (the seed's form) or by a selection; the strategy and granularity."""
+
+    ids: list[Id] | None = Field(default=None, min_length=1, max_length=10_000, description="Keyword ids")
+    sector_id: Id | None = Field(default=None, description="Cluster this sector's keywords")
+    site_id: Id | None = Field(default=None, description="Cluster this site's keywords")
+    unclustered: StrictBool | None = Field(default=None, description="Only keywords without a cluster")
+    strategy: Literal["auto", "prompt", "semantic"] | None = Field(
+        default=None,
+        description="auto (default): the seed's prompt for a few hundred keywords, semantic above",
+    )
+    threshold: Annotated[StrictFloat | StrictInt, Field(ge=0.05, le=0.95)] | None = Field(
+        default=None, description="Similarity two keywords need to share a cluster (granularity)"
+    )
+    recluster: StrictBool | None = Field(default=None, description="Rebuild the clusters of the selection")
+
+    @field_validator("ids")
+    @classmethod
+    def _unique(cls, ids: list[int] | None) -> list[int] | None:
+        if ids is not None and len(set(ids)) != len(ids):
+            raise ValueError("ids contains duplicates")
+        return ids
+
+    @model_validator(mode="after")
+    def _selected(self) -> AutoClusterRequest:
+        if not self.ids and self.sector_id is None and self.site_id is None and not self.unclustered:
+            raise ValueError('give "ids" or a selection: "sector_id", "site_id" and/or "unclustered": true')
+        return self
 
 
 class KeywordIn(Body):

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.router import Router
 
 from shared.api.models import AutoClusterRequest, CreateKeywordsRequest, SectorIn, SiteIn
 from shared.api.resolver import current_account, json_response, route
-from shared.db.models import Cluster, Keyword, Sector, Site
-from shared.db.repo import allocate_ids, get_one, page_account, query_account
+from shared.db.models import Cluster, Keyword, Sector, Site, scope_ref
+from shared.db.repo import allocate_ids, batch_get, get_one, page_account, page_index, query_account
 from shared.domain.clusters import keywords_of_cluster
 from shared.errors import InputInvalid, NotFound
 from shared.services.jobs import start_job
@@ -20,11 +20,14 @@ router = Router()
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-def cluster_view(cluster: Cluster) -> dict[str, Any]:
+def cluster_view(cluster: Cluster, pillar_names: dict[int, str] | None = None) -> dict[str, Any]:
+    pillar_id = int(cluster.pillar_id) if cluster.pillar_id is not None else None
     return {
         "id": int(cluster.id),
         "name": cluster.name,
         "description": cluster.description,
+        "pillar_id": pillar_id,
+        "pillar_name": (pillar_names or {}).get(pillar_id) if pillar_id is not None else None,
         "keywords_count": int(cluster.keywords_count or 0),
         "volume": int(cluster.volume or 0),
         "status": cluster.status,
@@ -103,16 +106,19 @@ def list_keywords(
     after: int | None = None,
 ) -> dict[str, Any]:
     account_id = current_account(router)
+    condition = Keyword.status == status if status is not None else None
     if cluster_id is not None:
-        keywords = sorted(keywords_of_cluster(account_id, cluster_id), key=lambda k: int(k.id))
-        return {"results": [keyword_view(k) for k in keywords], "next": None}
-    condition = None
-    if status is not None:
-        condition = Keyword.status == status
-    if sector_id is not None:
-        sector_condition = Keyword.sector_id == sector_id
-        condition = sector_condition if condition is None else condition & sector_condition
-    keywords, next_after = page_account(Keyword, account_id, condition, limit=limit, after=after)
+        ref = f"{account_id}#{cluster_id}"
+        keywords, next_after = page_index(
+            Keyword.by_cluster, account_id, ref, "cluster_ref", limit, after, condition
+        )
+    elif sector_id is not None:
+        ref = f"{account_id}#{sector_id}"
+        keywords, next_after = page_index(
+            Keyword.by_sector, account_id, ref, "sector_ref", limit, after, condition
+        )
+    else:
+        keywords, next_after = page_account(Keyword, account_id, condition, limit=limit, after=after)
     return {"results": [keyword_view(k) for k in keywords], "next": next_after}
 
 
@@ -125,7 +131,9 @@ def auto_cluster(body: AutoClusterRequest) -> Any:
         {
             "success": True,
             "task_id": job.task_id,
-            "message": f"Clustering {len(body.ids)} keyword(s) started; follow it at /v1/jobs/{job.task_id}",
+            "strategy": job.payload.get("strategy"),
+            "message": f"Clustering {int(job.payload.get('selected') or len(body.ids or []))} keyword(s) "
+            f"({job.payload.get('strategy')} strategy) started; follow it at /v1/jobs/{job.task_id}",
         },
     )
 
@@ -135,14 +143,28 @@ def auto_cluster(body: AutoClusterRequest) -> Any:
 def list_clusters(
     status: str | None = None, sector_id: int | None = None, limit: Limit = 100, after: int | None = None
 ) -> dict[str, Any]:
-    condition = None
-    if status is not None:
-        condition = Cluster.status == status
+    account_id = current_account(router)
+    condition = Cluster.status == status if status is not None else None
     if sector_id is not None:
-        sector_condition = Cluster.sector_id == sector_id
-        condition = sector_condition if condition is None else condition & sector_condition
-    clusters, next_after = page_account(Cluster, current_account(router), condition, limit=limit, after=after)
-    return {"results": [cluster_view(c) for c in clusters], "next": next_after}
+        sector = get_one(Sector, account_id, sector_id)
+        if sector is None:
+            raise NotFound(f"sector {sector_id} not found")
+        ref = scope_ref(account_id, sector.site_id, sector_id)
+        clusters, next_after = page_index(
+            Cluster.by_scope, account_id, ref, "scope_ref", limit, after, condition
+        )
+    else:
+        clusters, next_after = page_account(Cluster, account_id, condition, limit=limit, after=after)
+    names = pillar_names(account_id, clusters)
+    return {"results": [cluster_view(c, names) for c in clusters], "next": next_after}
+
+
+def pillar_names(account_id: str, clusters: list[Cluster]) -> dict[int, str]:
+    """The names of the pillars (hub clusters) of ``clusters``: from the page, else one BatchGet."""
+    names = {int(c.id): c.name for c in clusters}
+    missing = {int(c.pillar_id) for c in clusters if c.pillar_id is not None} - set(names)
+    names.update({int(c.id): c.name for c in batch_get(Cluster, account_id, list(missing))})
+    return names
 
 
 @route(router, "GET", "/v1/planner/clusters/<cluster_id>/")
@@ -151,6 +173,7 @@ def get_cluster(cluster_id: int) -> dict[str, Any]:
     cluster = get_one(Cluster, account_id, cluster_id)
     if cluster is None:
         raise NotFound(f"cluster {cluster_id} not found")
-    view = cluster_view(cluster)
+    view = cluster_view(cluster, pillar_names(account_id, [cluster]))
+    view["samples"] = list(cluster.samples or [])
     view["keywords"] = [keyword_view(k) for k in keywords_of_cluster(account_id, cluster_id)]
     return view

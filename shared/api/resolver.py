@@ -25,6 +25,17 @@ def json_response(status: int, body: dict[str, Any]) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
+def job_started(task_id: str, what: str) -> Response:
+    """``202 {success, task_id, message}`` for a started job (the seed's answer to an AI action).
+
+    ``what`` says what runs, e.g. "Clustering 12 keyword(s)"; the message adds where to follow it.
+    """
+    return json_response(
+        202,
+        {"success": True, "task_id": task_id, "message": f"{what} started; follow it at /v1/jobs/{task_id}"},
+    )
+
+
 def _api_key(app: APIGatewayRestResolver) -> str | None:
     headers = {k.lower(): v for k, v in (app.current_event.headers or {}).items()}
     auth = headers.get("authorization", "")

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from pydantic import Field
 
 from shared.api.models import Body, Id, IdsRequest
-from shared.api.resolver import current_account, json_response, route
+from shared.api.resolver import current_account, job_started, json_response, route
 from shared.errors import NotFound
 from shared.services.content_plan import (
     content_view,
@@ -73,14 +73,7 @@ def get_task_route(task_id: int) -> dict[str, Any]:
 def auto_generate_content(body: GenerateContentRequest) -> Any:
     # start_job validates first: more than 50 tasks is a 400, unknown tasks a 404.
     job = start_job(current_account(router), "generate_content", body.model_dump())
-    return json_response(
-        202,
-        {
-            "success": True,
-            "task_id": job.task_id,
-            "message": f"Writing {len(body.ids)} article(s) started; follow it at /v1/jobs/{job.task_id}",
-        },
-    )
+    return job_started(job.task_id, f"Writing {len(body.ids)} article(s)")
 
 
 # ---------------------------------------------------------------- content

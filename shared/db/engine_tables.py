@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
@@ -115,3 +116,20 @@ class AITaskLog(BaseModel):
     result = JSONAttribute(null=True)
     created_at = UnicodeAttribute(default_for_new=iso_now)
     expires_at = TTLAttribute(null=True)
+
+
+class StageBlob(BaseModel):
+    """Data one stage of a job hands to a later stage (e.g. a batch's embeddings): too large for
+    a job item's answer, never in state. In the job-items table under ``{account}#{task_id}#blobs``,
+    a partition of its own, so a job's item queries never see them."""
+
+    table_suffix = "job-items"
+
+    class Meta:
+        table_name = "unbound"
+
+    job_ref = UnicodeAttribute(hash_key=True)  # {account}#{task_id}#blobs
+    item = UnicodeAttribute(range_key=True)  # {stage}#{name}
+    blob = BinaryAttribute(legacy_encoding=False)  # zlib-compressed
+    parts = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute(default_for_new=iso_now)

@@ -20,7 +20,7 @@ from shared.db.accounts_tables import (
     Site,
 )
 from shared.db.counter_tables import AISlots, Counter, MonthlySpend
-from shared.db.engine_tables import AITaskLog, Job, JobItem
+from shared.db.engine_tables import AITaskLog, Job, JobItem, StageBlob
 from shared.db.planner_tables import (
     Cluster,
     ClusterByName,
@@ -29,6 +29,7 @@ from shared.db.planner_tables import (
     Keyword,
     KeywordByCluster,
     SeedKeyword,
+    scope_ref,
 )
 from shared.db.writer_tables import Content, WriterTask
 
@@ -53,6 +54,8 @@ __all__ = [
     "MonthlySpend",
     "Sector",
     "SeedKeyword",
+    "StageBlob",
     "Site",
     "WriterTask",
+    "scope_ref",
 ]

@@ -94,6 +94,31 @@ def page_account(
     return items, next_after
 
 
+def page_index(
+    index: Any,
+    account_id: str,
+    hash_key: str,
+    hash_name: str,
+    limit: int = 100,
+    after: int | None = None,
+    filter_condition: Condition | None = None,
+) -> tuple[list[Any], Any]:
+    """One page of a GSI whose range key is the record ``id`` (a Query of one partition).
+
+    ``after`` is the last id of the previous page; the index's LastEvaluatedKey is rebuilt from it
+    (the table's keys and the index's hash key).
+    """
+    last_key = None
+    if after is not None:
+        last_key = {"account_id": {"S": account_id}, "id": {"N": str(after)}, hash_name: {"S": hash_key}}
+    results = index.query(
+        hash_key, filter_condition=filter_condition, limit=limit, last_evaluated_key=last_key
+    )
+    items = [item for item in results if item.account_id == account_id]
+    next_after = int(items[-1].id) if items and results.last_evaluated_key else None
+    return items, next_after
+
+
 def allocate_ids(account_id: str, name: str, count: int, once_key: str | None = None) -> list[int]:
     """Reserve ``count`` consecutive ids for ``name`` in one atomic UpdateItem.
 

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.ai.ai_core import AICore, AIResult
+from shared.ai.embeddings import EmbeddingConfig, EmbeddingResult
 from shared.ai.model_settings import ModelConfig, call_budget_seconds, larger_max_tokens
 from shared.ai.tracker import StepTracker
 from shared.db.models import Job, JobItem
@@ -38,8 +39,11 @@ class ItemCall:
         config: ModelConfig,
         stage: str | None,
         prior_usage: list[Any],
+        task_id: str = "",
     ) -> None:
         self.core = AICore(account_id)
+        self.account_id = account_id
+        self.task_id = task_id
         self.function_name = function_name
         self.config = config
         self.stage = stage
@@ -60,6 +64,25 @@ class ItemCall:
     def record(self, result: AIResult, phase: str = AI_PHASE) -> AIResult:
         """Account a provider answer this item got (tokens, cost, model); returns it."""
         self.calls.append((phase, result))
+        return result
+
+    def embed(self, texts: list[str], config: EmbeddingConfig) -> EmbeddingResult:
+        """One embeddings request (within the endpoint's limits), accounted like a chat answer."""
+        result = self.core.run_embedding_request(
+            texts, config, step_tracker=self.steps, deadline=self.deadline
+        )
+        self.record(
+            AIResult(
+                content="",
+                model=result.model,
+                input_tokens=result.input_tokens,
+                cost=result.cost,
+                offline=result.offline,
+                provider=result.provider,
+                attempts=result.attempts,
+                extra={"inputs": len(texts)},
+            )
+        )
         return result
 
     def local(self, content: Any) -> AIResult:

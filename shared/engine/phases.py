@@ -113,7 +113,12 @@ def run_ai_call(state: State) -> State:
     message = ctx.fn.stage_message(ctx.stage, "AI_CALL")
     ctx.report("AI_CALL", 0.0, message)
     ai = ItemCall(
-        ctx.account.account_id, ctx.fn.get_name(), ctx.model_config(), ctx.stage_label, item.usage or []
+        ctx.account.account_id,
+        ctx.fn.get_name(),
+        ctx.model_config(),
+        ctx.stage_label,
+        item.usage or [],
+        task_id=ctx.job.task_id,
     )
     try:
         with tracer.provider.in_subsegment("## AI call") as segment:

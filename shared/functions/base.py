@@ -37,6 +37,7 @@ from shared.errors import AIProviderError, InputInvalid
 
 if TYPE_CHECKING:
     from shared.ai.ai_core import AIResult
+    from shared.ai.embeddings import EmbeddingConfig, EmbeddingResult
     from shared.ai.schemas import ResponseModel
     from shared.ai.tracker import StepTracker
     from shared.db.models import Account
@@ -45,11 +46,17 @@ if TYPE_CHECKING:
 class ProgressReporter(Protocol):
     """What a function may report progress through (the engine's ProgressTracker)."""
 
+    account_id: str
+    task_id: str
+
     def update(self, phase: str, percent: int, message: str, **extra: Any) -> None: ...
 
 
 class ItemCalls(Protocol):
     """What ``stage_call`` may call through (the engine's ``ItemCall``)."""
+
+    account_id: str
+    task_id: str
 
     def chat(
         self, prompt: str, offline_answer: Callable[[], Any] | None = None, response_model: Any = None
@@ -58,6 +65,14 @@ class ItemCalls(Protocol):
     def record(self, result: AIResult, phase: str = "AI_CALL") -> AIResult: ...
 
     def local(self, content: Any) -> AIResult: ...
+
+    def embed(self, texts: list[str], config: EmbeddingConfig) -> EmbeddingResult: ...
+
+
+def load_model(path: str) -> type[ResponseModel]:
+    """An answer model given as ``"module:Class"``, imported on first use (pydantic loads then)."""
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
 
 
 PHASES = ("INIT", "PREP", "AI_CALL", "PARSE", "SAVE", "DONE")
@@ -153,6 +168,11 @@ class BaseAIFunction(ABC):
             return result
         return self.validate_records(payload, account)
 
+    def resolve_payload(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
+        """The payload the job stores, with what depends on the account's data resolved (called
+        once, when the job is accepted; ``stages`` must follow from the stored payload alone)."""
+        return payload
+
     def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
         """Checks against the account's data (the records named by ``ids`` exist, plan limits)."""
         return validators.ok()
@@ -163,10 +183,7 @@ class BaseAIFunction(ABC):
         Sent as a JSON schema to models that support structured outputs, and used in PARSE to
         validate every answer before SAVE. None: no schema, no validation.
         """
-        if not self.answer_model:
-            return None
-        module, _, attr = self.answer_model.partition(":")
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return load_model(self.answer_model) if self.answer_model else None
 
     # ------------------------------------------------------------ model settings and prompts
     def model_config(

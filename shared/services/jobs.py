@@ -31,9 +31,11 @@ def _sfn() -> Any:
     return boto3.client("stepfunctions", region_name=get_settings().region)
 
 
-def prevalidate(account_id: str, function_name: str, payload: dict[str, Any]) -> None:
+def prevalidate(account_id: str, function_name: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Run INIT's validation and budget check before anything is stored: the caller gets a 4xx now.
 
+    Returns the payload the job stores: the function resolves what depends on the account's data
+    (``resolve_payload``: e.g. auto_cluster's strategy from the number of keywords selected).
     INIT validates again when the job runs (the data may change in between).
     """
     account = get_account(account_id)
@@ -41,12 +43,14 @@ def prevalidate(account_id: str, function_name: str, payload: dict[str, Any]) ->
         raise NotFound(f"account {account_id} not found")
     fn = get_function_instance(function_name)
     validators.raise_if_invalid(fn.validate(payload, account))
+    payload = fn.resolve_payload(payload, account)
     check_job_budget(account, fn, payload)
+    return payload
 
 
 def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync: bool = False) -> Job:
     """Validate, create the job and start it; async returns at once with the job pending."""
-    prevalidate(account_id, function_name, payload)
+    payload = prevalidate(account_id, function_name, payload)
     metrics.add_metric(name="JobsStarted", unit=MetricUnit.Count, value=1)
     if sync:
         return run_sync(account_id, function_name, payload)

@@ -10,9 +10,10 @@ each function's batch size (else its item limit).
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.db.repo import get_account
 from shared.errors import InputInvalid, NotFound
@@ -20,14 +21,79 @@ from shared.functions.base import BaseAIFunction
 from shared.functions.registry import canonical_name, get_function_instance, list_functions
 from shared.services.jobs import start_job
 
+#: Records one rule may select: default and bounds.
+DEFAULT_LIMIT = 1000
+MIN_LIMIT, MAX_LIMIT = 1, 10_000
+#: An integer written as text: ASCII digits, optional sign, ``_`` separators, a zero fraction.
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9](?:_?[0-9])*(?:\.0+)?")
 
-class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
-    account_id: str = Field(min_length=1)
+@dataclass(frozen=True)
+class BatchRequest:
+    """The rule's input. Checked by ``parse_request`` without pydantic (the scheduler's cold
+    start); the messages keep the wording the pydantic model gave them. Other keys are ignored."""
+
+    account_id: str
     function_name: str
     selector: str
-    limit: int = Field(default=1000, ge=1, le=10_000)
+    limit: int = DEFAULT_LIMIT
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _text(source: dict[str, Any], name: str, min_length: int = 0) -> str:
+    if name not in source:
+        raise _Invalid("Field required")
+    value = source[name]
+    if not isinstance(value, str):
+        raise _Invalid("Input should be a valid string")
+    if len(value) < min_length:
+        raise _Invalid(f"String should have at least {min_length} character")
+    return value
+
+
+def _integer(value: Any) -> int:
+    """An integer as a JSON input may give it: a number, a bool, or digits in a string."""
+    if isinstance(value, int):  # bool included: True is 1
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _Invalid("Input should be a finite number")
+        if not value.is_integer():
+            raise _Invalid("Input should be a valid integer, got a number with a fractional part")
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not _INTEGER_TEXT.fullmatch(text):
+            raise _Invalid("Input should be a valid integer, unable to parse string as an integer")
+        return int(text.split(".")[0])
+    raise _Invalid("Input should be a valid integer")
+
+
+def _limit(source: dict[str, Any]) -> int:
+    if "limit" not in source:
+        return DEFAULT_LIMIT
+    limit = _integer(source["limit"])
+    if limit < MIN_LIMIT:
+        raise _Invalid(f"Input should be greater than or equal to {MIN_LIMIT}")
+    if limit > MAX_LIMIT:
+        raise _Invalid(f"Input should be less than or equal to {MAX_LIMIT}")
+    return limit
+
+
+def parse_request(source: dict[str, Any]) -> BatchRequest:
+    """The rule's input, checked field by field in order; the first problem is reported."""
+    try:
+        return BatchRequest(
+            account_id=_text(source, "account_id", min_length=1),
+            function_name=_text(source, "function_name"),
+            selector=_text(source, "selector"),
+            limit=_limit(source),
+        )
+    except _Invalid as exc:
+        raise InputInvalid(f"invalid scheduled batch input: {exc}") from None
 
 
 def _function_for(selector: str) -> BaseAIFunction:
@@ -44,10 +110,7 @@ def run_batch(event: dict[str, Any]) -> dict[str, Any]:
     """Start the jobs a scheduled rule asks for; returns their task ids."""
     detail = event.get("detail")
     source: dict[str, Any] = detail if isinstance(detail, dict) and detail else event
-    try:
-        request = BatchRequest(**source)
-    except ValidationError as exc:
-        raise InputInvalid(f"invalid scheduled batch input: {exc.errors()[0]['msg']}") from None
+    request = parse_request(source)
     fn = _function_for(request.selector)
     if fn.name != canonical_name(request.function_name):
         raise InputInvalid(f"selector {request.selector!r} feeds {fn.name}, not {request.function_name}")

@@ -93,7 +93,11 @@ def test_clusters_saved_with_progress_and_log(stack, account, fake_openai):
     assert (job.input_tokens, job.output_tokens) == (321, 123)
     log = AITaskLog.get(account.account_id, job.task_id)
     assert log.status == "success" and log.function_name == "auto_cluster" and log.phase == "DONE"
-    assert log.tokens == 444 and log.payload == {"ids": ids} and log.result["clusters_created"] == 2
+    assert (
+        log.tokens == 444
+        and log.payload == {"ids": ids, "strategy": "prompt", "selected": 5}
+        and log.result["clusters_created"] == 2
+    )
     assert log.request_steps and log.response_steps and log.error is None
     # The real HTTP request carried the seed's keyword line format.
     (request,) = fake_openai.requests

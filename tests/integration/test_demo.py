@@ -65,6 +65,9 @@ def _model_answer(prompt: str) -> dict:
                 for head, kws in groups.items()
             ]
         }
+    if "<<<CLUSTERS" in prompt:  # the semantic strategy's naming calls
+        listed = json.loads(prompt.split("<<<CLUSTERS\n", 1)[1].split("\nCLUSTERS>>>", 1)[0])
+        return {"clusters": [{"id": c["id"], "name": f"{c['keywords'][0].title()} Guide"} for c in listed]}
     if "Keywords of each cluster" in prompt:
         clusters = re.findall(r"^Cluster ID: (\d+) \| Name: (.+?) \| Description", prompt, flags=re.MULTILINE)
         return {
@@ -123,8 +126,12 @@ def test_demo_takes_the_openai_path_when_a_key_is_set(tmp_path, _fake_openai_ser
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert {j["model"] for j in summary["jobs"]} == {"gpt-4o-mini"}
     assert all(j["tokens"] > 0 and j["cost"] > 0 for j in summary["jobs"])
-    assert [r.body["model"] for r in server.requests][:1] == ["gpt-4o-mini"]
-    assert len(server.requests) == 1 + 1 + 2  # one clustering call, one ideas call, one per article
+    embeddings, chat = server.embedding_requests(), server.chat_requests()
+    # 340 keywords: the semantic strategy (one embeddings request), naming calls, then ideas and articles.
+    assert [r.body["model"] for r in embeddings] == ["text-embedding-3-small"]
+    assert {r.body["model"] for r in chat} == {"gpt-4o-mini"}
+    naming = [r for r in chat if "<<<CLUSTERS" in r.prompt]
+    assert naming and len(chat) == len(naming) + 1 + 2  # naming calls, one ideas call, one per article
     html = (tmp_path / summary["articles"][0]["path"]).read_text()
     assert "Model-written paragraph" in html and "<script" not in html and "Offline draft" not in html
     assert "sk-demo-test" not in result.stdout + result.stderr

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
+from shared.ai.model_settings import account_ai_config
+from shared.ai.prompts import PromptRegistry
+from shared.ai.results import AIResult
 from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
-from shared.db.models import Account, Cluster, Keyword, Sector
+from shared.db.models import Account, Cluster, Job, Keyword, Sector, Site
 from shared.db.repo import (
     batch_get,
     get_one,
-    query_account,
     save_all,
 )
 from shared.domain.clusters import get_or_create_cluster, keywords_of_cluster
+from shared.domain.keyword_selection import Selection, first_and_count, select_keywords
 from shared.errors import AIResponseInvalid, InputInvalid
+from shared.functions.auto_cluster import semantic, semantic_save
 from shared.functions.auto_cluster.offline import cluster_keywords
-from shared.functions.auto_cluster.prompt import DEFAULT_PROMPT, PROMPT_TYPE
-from shared.functions.base import BaseAIFunction, ProgressReporter
+from shared.functions.auto_cluster.prompt import DEFAULT_PROMPT, NAMING_PROMPT, PROMPT_TYPE
+from shared.functions.base import MAIN_STAGE, BaseAIFunction, ItemCalls, ProgressReporter, load_model
+
+if TYPE_CHECKING:
+    from shared.ai.schemas import ResponseModel
 
 KEYWORD_LINE = "- {keyword} (Volume: {volume}, Difficulty: {difficulty}, Intent: {intent})"
 
@@ -32,6 +40,12 @@ def normalize(text: str) -> str:
 
 #: The clustering rule: one credit per started block of 10 keywords, at least one.
 KEYWORDS_PER_CREDIT = 10
+#: ``strategy: auto`` sends up to this many keywords in the seed's single prompt, more semantically.
+PROMPT_MAX_KEYWORDS = 300
+#: The most keywords the single prompt takes even when asked for (its answer repeats every keyword).
+PROMPT_HARD_LIMIT = 2000
+STRATEGIES = ("auto", "prompt", "semantic")
+NAMING_MODEL = "shared.functions.auto_cluster.schema:NamingResponse"
 
 
 class AutoClusterFunction(BaseAIFunction):
@@ -47,31 +61,101 @@ class AutoClusterFunction(BaseAIFunction):
     batch_size = 500
     prompt_tokens = (400, 25)
     records_per_credit = KEYWORDS_PER_CREDIT
+    option_keys = ("strategy", "prompt_max_keywords", "threshold")
+
+    def records_requested(self, payload: dict[str, Any]) -> int:
+        return int(payload.get("selected") or len(payload.get("ids") or []))
 
     def records_saved(self, data: dict[str, Any], result: dict[str, Any]) -> int:
         return len(data.get("keyword_data") or [])
 
     def select_batch(self, account_id: str, limit: int) -> list[int]:
-        """Active keywords without a cluster."""
-        rows = query_account(Keyword, account_id, filter_condition=(Keyword.status == "active"))
-        return [int(k.id) for k in rows if k.cluster_id is None][:limit]
+        """Keywords without a cluster (the sparse ``unclustered`` index)."""
+        rows = select_keywords(account_id, Selection(unclustered=True))
+        return [int(k.id) for k in rows if k.status == "active"][:limit]
+
+    def validate_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if "strategy" in options:
+            if options["strategy"] not in STRATEGIES:
+                raise InputInvalid(f"functions.auto_cluster.strategy must be one of: {', '.join(STRATEGIES)}")
+            out["strategy"] = options["strategy"]
+        if "prompt_max_keywords" in options:
+            value = options["prompt_max_keywords"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= PROMPT_HARD_LIMIT:
+                raise InputInvalid(
+                    f"functions.auto_cluster.prompt_max_keywords must be 1 to {PROMPT_HARD_LIMIT}"
+                )
+            out["prompt_max_keywords"] = value
+        if "threshold" in options:
+            out["threshold"] = _threshold(options["threshold"], "functions.auto_cluster.threshold")
+        return out
 
     # ------------------------------------------------------------ INIT
-    def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        sector_id = payload.get("sector_id")
-        if sector_id is not None and (not isinstance(sector_id, int) or isinstance(sector_id, bool)):
-            return validators.fail("sector_id must be an integer")
-        return validators.validate_keywords_exist(payload["ids"], account.account_id)
+    def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
+        """``ids`` (the seed's form) or a selection (``sector_id``, ``site_id``, ``unclustered``)."""
+        try:
+            selection = Selection.from_payload(payload)
+            if payload.get("strategy") is not None and payload["strategy"] not in STRATEGIES:
+                raise InputInvalid(f"strategy must be one of: {', '.join(STRATEGIES)}")
+            if payload.get("threshold") is not None:
+                _threshold(payload["threshold"], "threshold")
+            if not isinstance(payload.get("recluster", False), bool):
+                raise InputInvalid("recluster must be true or false")
+        except InputInvalid as exc:
+            return validators.fail(str(exc))
+        account_id = account.account_id
+        if selection.by_ids:
+            return validators.validate_keywords_exist(list(selection.ids), account_id)
+        if selection.site_id is not None and get_one(Site, account_id, selection.site_id) is None:
+            return validators.fail(f"site {selection.site_id} not found in this account", not_found=True)
+        if selection.sector_id is not None:
+            sector = get_one(Sector, account_id, selection.sector_id)
+            if sector is None:
+                return validators.fail(
+                    f"sector {selection.sector_id} not found in this account", not_found=True
+                )
+            if selection.site_id is not None and int(sector.site_id) != selection.site_id:
+                return validators.fail(f"sector {selection.sector_id} is not in site {selection.site_id}")
+        names, count = first_and_count(account_id, selection)
+        if not count:
+            return validators.fail(f"no keywords selected ({selection.describe()})")
+        return validators.ok(keywords=names, count=count)
+
+    def resolve_payload(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
+        """Fix the strategy from the number of keywords selected (``auto``: prompt up to a few hundred)."""
+        options = self.options(account_ai_config(account.account_id))
+        selection = Selection.from_payload(payload)
+        count = len(selection.ids) if selection.by_ids else first_and_count(account.account_id, selection)[1]
+        strategy = payload.get("strategy") or options.get("strategy") or "auto"
+        if strategy == "auto":
+            limit = int(options.get("prompt_max_keywords") or PROMPT_MAX_KEYWORDS)
+            strategy = "prompt" if count <= limit else "semantic"
+        if strategy == "prompt" and count > PROMPT_HARD_LIMIT:
+            raise InputInvalid(
+                f"the prompt strategy takes at most {PROMPT_HARD_LIMIT} keywords (selected {count}); "
+                'use "strategy": "semantic" or "auto"'
+            )
+        resolved = {**payload, "strategy": strategy, "selected": count}
+        if (
+            strategy == "semantic"
+            and resolved.get("threshold") is None
+            and options.get("threshold") is not None
+        ):
+            resolved["threshold"] = options["threshold"]
+        return resolved
 
     def init_message(self, payload: dict[str, Any], validation: dict[str, Any]) -> str:
         names = list(validation.get("keywords") or [])
-        if len(names) <= 3:
+        count = int(validation.get("count") or len(names))
+        if count <= 3:
             return f"Validating {', '.join(names)}"
-        return f"Validating {', '.join(names[:3])} and {len(names) - 3} more keywords"
+        return f"Validating {', '.join(names[:3])} and {count - 3} more keywords"
 
     # ------------------------------------------------------------ PREP
     def prepare(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        keywords = batch_get(Keyword, account.account_id, payload["ids"])
+        selection = Selection.from_payload(payload)
+        keywords = list(select_keywords(account.account_id, selection))
         sector_id = payload.get("sector_id")
         sector_name = None
         if sector_id is not None:
@@ -209,6 +293,7 @@ class AutoClusterFunction(BaseAIFunction):
 
         unassigned = [k.keyword for k in keywords if int(k.id) not in assigned]
         return {
+            "strategy": "prompt",
             "count": created,
             "clusters_created": created,
             "clusters_updated": len(touched) - created,
@@ -242,10 +327,172 @@ class AutoClusterFunction(BaseAIFunction):
             f"{result.get('clusters_created', 0)} cluster(s) created, "
             f"{result.get('keywords_updated', 0)} keyword(s) mapped"
         )
-        unassigned = len(result.get("unassigned_keywords") or [])
+        unassigned = int(result.get("unassigned_count") or len(result.get("unassigned_keywords") or []))
         if unassigned:
             message += f", {unassigned} keyword(s) left unassigned"
         return message
+
+    # ------------------------------------------------------------ the semantic strategy's stages
+    def stages(self, payload: dict[str, Any]) -> tuple[str, ...]:
+        return semantic.STAGES if payload.get("strategy") == "semantic" else (MAIN_STAGE,)
+
+    def stage_prepare(
+        self,
+        stage: str,
+        payload: dict[str, Any],
+        account: Account,
+        earlier: Mapping[str, list[dict[str, Any]]],
+    ) -> dict[str, Any]:
+        if stage == "embed":
+            return semantic.prepare_embed(account, payload)
+        if stage == "cluster":
+            blobs = [r["blob"] for r in earlier.get("embed", []) if r.get("blob")]
+            return {"blobs": blobs}
+        if stage == "name":
+            created = [i for r in earlier.get("cluster", []) for i in r.get("created_ids") or []]
+            return {"items": semantic_save.name_items(account.account_id, created), "count": len(created)}
+        return self.prepare(payload, account)
+
+    def stage_split_items(self, stage: str, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        if stage == "embed":
+            return semantic.embed_items(data)
+        if stage == "cluster":
+            return [("all", {"blobs": data["blobs"]})]
+        if stage == "name":
+            return [(key, item) for key, item in data["items"]]
+        return self.split_items(data)
+
+    def stage_build_prompt(
+        self, stage: str, data: dict[str, Any], account: Account, prompt_override: str | None = None
+    ) -> str:
+        if stage == "name":
+            return PromptRegistry.render(NAMING_PROMPT, {"CLUSTERS": semantic_save.naming_data(data)})
+        if stage in semantic.STAGES:
+            return ""
+        return self.build_prompt(data, account, prompt_override)
+
+    def stage_call(self, stage: str, data: dict[str, Any], prompt: str, ai: ItemCalls) -> AIResult:
+        if stage == "embed":
+            summary, model, offline = semantic.call_embed(data, ai)
+            if model is None:
+                return ai.local(summary)
+            return AIResult(content=json.dumps(summary), model=model, offline=offline, provider="embeddings")
+        if stage == "cluster":
+            payload = self._job_payload(ai.account_id, ai.task_id)
+            return ai.local(semantic.call_cluster(ai.account_id, ai.task_id, payload, data))
+        if stage == "name":
+            if not data.get("clusters"):
+                return ai.local({"clusters": []})
+            return ai.chat(
+                prompt,
+                offline_answer=lambda: semantic_save.offline_names(data),
+                response_model=load_model(NAMING_MODEL),
+            )
+        return super().stage_call(stage, data, prompt, ai)
+
+    def stage_response_model(self, stage: str) -> type[ResponseModel] | None:
+        # The naming answer is read leniently (a bad one keeps fallback names): no strict check.
+        return None if stage in semantic.STAGES else self.response_model()
+
+    def stage_parse_response(self, stage: str, response: str, step_tracker: StepTracker | None = None) -> Any:
+        if stage == "name":
+            return semantic_save.parse_names(response)
+        if stage in semantic.STAGES:
+            return json.loads(response or "{}")
+        return self.parse_response(response, step_tracker)
+
+    def stage_save_output(
+        self,
+        stage: str,
+        parsed: Any,
+        original_data: dict[str, Any],
+        account: Account,
+        progress_tracker: ProgressReporter | None = None,
+        step_tracker: StepTracker | None = None,
+    ) -> dict[str, Any]:
+        if stage == "embed":
+            return dict(parsed)
+        if stage == "cluster":
+            if progress_tracker is None:
+                raise InputInvalid("the cluster stage saves through the engine (its job is needed)")
+            task_id = progress_tracker.task_id
+            payload = self._job_payload(account.account_id, task_id)
+            return semantic_save.save_clusters(account.account_id, task_id, payload, original_data["blobs"])
+        if stage == "name":
+            return semantic_save.save_names(account.account_id, parsed, original_data)
+        return self.save_output(parsed, original_data, account, progress_tracker, step_tracker)
+
+    def stage_credits_for(self, stage: str, data: dict[str, Any], result: dict[str, Any]) -> int:
+        if stage == "cluster":
+            placed = int(result.get("keywords_updated") or 0) + int(result.get("unassigned_count") or 0)
+            return max(1, -(-placed // self.records_per_credit))
+        if stage in semantic.STAGES:
+            return 0
+        return self.credits_for(data, result)
+
+    def stage_aggregate(self, results: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        if "cluster" not in results:
+            return super().stage_aggregate(results)
+        aggregate = dict(results["cluster"][0]) if results["cluster"] else {}
+        aggregate.pop("created_ids", None)
+        embedded = results.get("embed", [])
+        aggregate["embedding"] = {
+            "embedded": sum(int(r.get("embedded") or 0) for r in embedded),
+            "requests": sum(1 for r in embedded if r.get("blob")),
+            "model": next((r.get("model") for r in embedded if r.get("model")), None),
+        }
+        named = results.get("name", [])
+        aggregate["clusters_named"] = sum(int(r.get("clusters_named") or 0) for r in named)
+        aggregate["names_fallback"] = sum(int(r.get("names_fallback") or 0) for r in named)
+        return aggregate
+
+    def stage_message(self, stage: str, phase: str, value: Any = None) -> str:
+        if stage not in semantic.STAGES:
+            return super().stage_message(stage, phase, value)
+        messages = _STAGE_MESSAGES[stage]
+        if phase == "PREP":
+            count = (value or {}).get("selected") if stage == "embed" else (value or {}).get("count")
+            return messages[phase].format(count=count if count is not None else "the")
+        if phase == "PARSE" and stage == "cluster":
+            return f"{int((value or {}).get('clusters') or 0)} cluster(s) created"
+        if phase == "SAVE" and stage == "cluster":
+            return f"Saving {int((value or {}).get('clusters') or 0)} cluster(s)"
+        return messages.get(phase, "")
+
+    @staticmethod
+    def _job_payload(account_id: str, task_id: str) -> dict[str, Any]:
+        job = get_one(Job, account_id, task_id)
+        if job is None:
+            raise InputInvalid(f"job {task_id} not found")
+        return dict(job.payload or {})
+
+
+_STAGE_MESSAGES = {
+    "embed": {
+        "PREP": "Loading {count} keyword(s)",
+        "AI_CALL": "Embedding keywords",
+        "PARSE": "Keywords embedded",
+        "SAVE": "Saving embeddings",
+    },
+    "cluster": {
+        "PREP": "Clustering keywords",
+        "AI_CALL": "Generating clusters with Igny8 Semantic SEO Model",
+    },
+    "name": {
+        "PREP": "Naming {count} cluster(s)",
+        "AI_CALL": "Naming clusters with Igny8 Semantic SEO Model",
+        "PARSE": "Cluster names read",
+        "SAVE": "Saving cluster names",
+    },
+}
+
+
+def _threshold(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.05 <= float(value) <= 0.95:
+        raise InputInvalid(
+            f"{name} must be a number between 0.05 and 0.95 (the similarity two keywords need)"
+        )
+    return float(value)
 
 
 def _ids(assigned: dict[int, Keyword]) -> set[int]:

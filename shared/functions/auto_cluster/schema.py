@@ -34,3 +34,23 @@ class ClusteringResponse(ResponseModel):
     @classmethod
     def _bare_list(cls, data: Any) -> Any:
         return {"clusters": data} if isinstance(data, list) else data
+
+
+class ClusterName(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    name: Name = Field(description="Short descriptive topic name, 2-5 words")
+    description: Annotated[str, BeforeValidator(lambda v: "" if v is None else v)] = Field(
+        default="", description="One sentence describing the cluster"
+    )
+
+
+class NamingResponse(ResponseModel):
+    """{"clusters": [{"id", "name", "description"}]}: names for the clusters of one naming call."""
+
+    schema_name: ClassVar[str] = "cluster_naming_response"
+    schema_description: ClassVar[str] = "A name and a description for each given cluster id"
+    label: ClassVar[str] = "cluster naming"
+
+    clusters: list[ClusterName]
