@@ -246,6 +246,13 @@ class BaseAIFunction(ABC):
         return fixed + per_record * self.records_requested(payload)
 
     # ------------------------------------------------------------ scheduled batches
+    def batch_payloads(self, account_id: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """The jobs a scheduled batch starts, and how many records they select: by default the
+        ids of ``select_batch`` in jobs of ``batch_size`` (else ``max_items``) ids."""
+        ids = self.select_batch(account_id, limit)
+        size = self.batch_size or self.get_max_items() or len(ids) or 1
+        return [{"ids": ids[i : i + size]} for i in range(0, len(ids), size)], len(ids)
+
     def select_batch(self, account_id: str, limit: int) -> list[int]:
         """Ids of the account's pending work for ``batch_selector`` (a Query, never a Scan)."""
         raise InputInvalid(f"{self.name} has no scheduled-batch selector")

@@ -116,15 +116,11 @@ def run_batch(event: dict[str, Any]) -> dict[str, Any]:
         raise InputInvalid(f"selector {request.selector!r} feeds {fn.name}, not {request.function_name}")
     if get_account(request.account_id) is None:
         raise NotFound(f"account {request.account_id} not found")
-    ids = fn.select_batch(request.account_id, request.limit)
-    size = fn.batch_size or fn.get_max_items() or len(ids) or 1
-    task_ids = [
-        start_job(request.account_id, request.function_name, {"ids": ids[i : i + size]}).task_id
-        for i in range(0, len(ids), size)
-    ]
+    payloads, selected = fn.batch_payloads(request.account_id, request.limit)
+    task_ids = [start_job(request.account_id, fn.name, payload).task_id for payload in payloads]
     return {
         "account_id": request.account_id,
         "function_name": request.function_name,
-        "selected": len(ids),
+        "selected": selected,
         "jobs": task_ids,
     }

@@ -258,3 +258,46 @@ def test_offline_the_same_pipeline_runs_with_the_local_embedder(stack, account):
     assert job.result["embedding"]["model"].startswith("igny8-local-hash")
     keywords, clusters = _every_keyword_once(account.account_id, sector_id, job.result)
     assert 6 <= len(clusters) <= 16 and job.result["unassigned_count"] <= 0.05 * len(keywords)  # 8 topics
+
+
+def test_scheduled_batches_cluster_each_sector_into_its_existing_clusters(stack, account, fake_openai):
+    from shared.db.models import Job
+    from shared.services.scheduler import run_batch
+
+    site_id, coffee = _site_sector(account.api_key)
+    _, tea = api("POST", "/v1/planner/sectors/", account.api_key, {"name": "Tea", "site_id": site_id})
+    add_keywords(account.account_id, _keywords(360), site_id=site_id, sector_id=coffee)
+    add_keywords(
+        account.account_id,
+        [(f"{m} {t}", 50) for t in TOPICS[10:14] for m in MODIFIERS[:8]],
+        site_id=site_id,
+        sector_id=tea["id"],
+    )
+    fake_openai.responder = _namer()
+    event = {"account_id": account.account_id, "function_name": "auto_cluster", "selector": "unclustered"}
+
+    def run() -> list[Job]:
+        started = run_batch(event)
+        jobs = [Job.get(account.account_id, task_id) for task_id in started["jobs"]]
+        for job in jobs:
+            stack.wait_for_execution(job.execution_arn, timeout=120)
+        return [Job.get(account.account_id, job.task_id) for job in jobs]
+
+    first = run()
+    assert len(first) == 2 and all(j.status == "completed" for j in first), [j.error for j in first]
+    assert sorted(j.payload["sector_id"] for j in first) == sorted([coffee, tea["id"]])
+    scope = f"{account.account_id}#{site_id}#{coffee}"
+    before = {c.name: int(c.id) for c in Cluster.by_scope.query(scope)}
+
+    add_keywords(account.account_id, [("wholesale espresso machine", 20)], site_id=site_id, sector_id=coffee)
+    second = run()
+
+    # Every sector that still has keywords without a cluster gets its job; coffee's has the new one.
+    (job,) = [j for j in second if j.payload.get("sector_id") == coffee]
+    assert job.status == "completed", job.error
+    after = {c.name: int(c.id) for c in Cluster.by_scope.query(scope)}
+    assert len(after) == len(set(after.values()))  # no two clusters of one name in the sector
+    assert set(before.values()) <= set(after.values())  # nothing rebuilt in parallel
+    _every_keyword_once(
+        account.account_id, coffee, second[0].result, handled=1 + second[0].result["unassigned_count"] - 0
+    )

@@ -13,7 +13,7 @@ from shared.ai.prompts import PromptRegistry
 from shared.ai.results import AIResult
 from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
-from shared.db.models import Account, Cluster, Job, Keyword, Sector, Site
+from shared.db.models import Account, Cluster, Job, Keyword, Sector, Site, scope_ref
 from shared.db.repo import (
     batch_get,
     get_one,
@@ -74,6 +74,40 @@ class AutoClusterFunction(BaseAIFunction):
         rows = select_keywords(account_id, Selection(unclustered=True))
         return [int(k.id) for k in rows if k.status == "active"][:limit]
 
+    def batch_payloads(self, account_id: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """One job per sector (or site) that has keywords without a cluster, selecting them there.
+
+        Each job clusters its sector's new keywords into the sector's existing clusters first
+        (the incremental path), so scheduled runs never build parallel duplicate clusters. Keywords
+        in no site are batched by id. ``limit`` bounds the keywords the run selects.
+        """
+        scopes: dict[tuple[int | None, int | None], int] = {}
+        loose: list[int] = []
+        selected = 0
+        for keyword in select_keywords(account_id, Selection(unclustered=True)):
+            if selected >= limit:
+                break
+            selected += 1
+            if keyword.site_id is None and keyword.sector_id is None:
+                loose.append(int(keyword.id))
+                continue
+            scope = (
+                int(keyword.site_id) if keyword.site_id is not None else None,
+                int(keyword.sector_id) if keyword.sector_id is not None else None,
+            )
+            scopes[scope] = scopes.get(scope, 0) + 1
+        payloads: list[dict[str, Any]] = []
+        for (site_id, sector_id), _count in sorted(
+            scopes.items(), key=lambda s: (s[0][0] or 0, s[0][1] or 0)
+        ):
+            where: dict[str, Any] = (
+                {"sector_id": sector_id} if sector_id is not None else {"site_id": site_id}
+            )
+            payloads.append({**where, "unclustered": True})
+        size = int(self.batch_size or 500)
+        payloads += [{"ids": loose[i : i + size]} for i in range(0, len(loose), size)]
+        return payloads, selected
+
     def validate_options(self, options: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if "strategy" in options:
@@ -130,7 +164,10 @@ class AutoClusterFunction(BaseAIFunction):
         strategy = payload.get("strategy") or options.get("strategy") or "auto"
         if strategy == "auto":
             limit = int(options.get("prompt_max_keywords") or PROMPT_MAX_KEYWORDS)
-            strategy = "prompt" if count <= limit else "semantic"
+            # A scope clustered semantically before grows by the incremental path, whatever the size.
+            strategy = (
+                "prompt" if count <= limit and not _has_semantic_clusters(account, selection) else "semantic"
+            )
         if strategy == "prompt" and count > PROMPT_HARD_LIMIT:
             raise InputInvalid(
                 f"the prompt strategy takes at most {PROMPT_HARD_LIMIT} keywords (selected {count}); "
@@ -300,6 +337,7 @@ class AutoClusterFunction(BaseAIFunction):
             "keywords_updated": len(assigned),
             "clusters": [{"id": cid, "name": c.name} for cid, c in touched.items() if cid in _ids(assigned)],
             "unassigned_keywords": unassigned,
+            "unassigned_count": len(unassigned),
             "empty_clusters_skipped": skipped_empty,
         }
 
@@ -485,6 +523,19 @@ _STAGE_MESSAGES = {
         "SAVE": "Saving cluster names",
     },
 }
+
+
+def _has_semantic_clusters(account: Account, selection: Selection) -> bool:
+    """Whether the selection's site/sector scope holds clusters with centroids (semantic ones)."""
+    if selection.sector_id is not None:
+        sector = get_one(Sector, account.account_id, selection.sector_id)
+        site_id = int(sector.site_id) if sector is not None else selection.site_id
+        scope = scope_ref(account.account_id, site_id, selection.sector_id)
+    elif selection.site_id is not None:
+        scope = scope_ref(account.account_id, selection.site_id, None)
+    else:
+        return False
+    return any(c.centroid for c in Cluster.by_scope.query(scope, limit=50))
 
 
 def _threshold(value: Any, name: str) -> float:
