@@ -20,7 +20,13 @@ $(STAMP): $(REQS)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-setup: $(STAMP) ## Create .venv and install the dependencies
+# The `igny8` command: this checkout installed in editable mode (its dependencies are the pins above).
+$(VENV)/bin/igny8: pyproject.toml $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@rm -rf igny8_serverless.egg-info
+	@touch $@
+
+setup: $(STAMP) $(VENV)/bin/igny8 ## Create .venv, install the dependencies and the igny8 command
 
 lint: setup ## ruff, and the layer contracts of pyproject.toml (import-linter)
 	$(PY) -m ruff check .
@@ -28,7 +34,7 @@ lint: setup ## ruff, and the layer contracts of pyproject.toml (import-linter)
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: setup ## mypy (pydantic plugin)
-	$(PY) -m mypy shared functions local_stack scripts bench
+	$(PY) -m mypy shared functions local_stack scripts bench igny8_cli
 
 pytest: setup ## All tests, with coverage
 	$(PY) -m pytest -q --cov --cov-report=term
