@@ -6,6 +6,7 @@ API Gateway would send, and the API Lambda's real handler answers it in process.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -25,8 +26,19 @@ def proxy_event(
     query: dict[str, str] | None = None,
     stage: str = "local",
 ) -> dict[str, Any]:
-    """An API Gateway (REST, proxy integration) event."""
-    raw = body if isinstance(body, str) or body is None else json.dumps(body)
+    """An API Gateway (REST, proxy integration) event.
+
+    A ``bytes`` body that is not UTF-8 is sent base64-encoded (``isBase64Encoded``), as API Gateway
+    sends a binary body; a UTF-8 one as text.
+    """
+    encoded = False
+    if isinstance(body, bytes):
+        try:
+            raw: str | None = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raw, encoded = base64.b64encode(body).decode("ascii"), True
+    else:
+        raw = body if isinstance(body, str) or body is None else json.dumps(body)
     hdrs = {"content-type": "application/json", **(headers or {})}
     return {
         "resource": "/{proxy+}",
@@ -50,7 +62,7 @@ def proxy_event(
             "apiId": "local",
         },
         "body": raw,
-        "isBase64Encoded": False,
+        "isBase64Encoded": encoded,
     }
 
 
@@ -59,13 +71,25 @@ def call_api(event: dict[str, Any]) -> dict[str, Any]:
     function = function_definitions()["ApiFunction"]
     payload, errored = invoke_handler(function, "ApiFunction", event)
     response = json.loads(payload)
-    if errored:
+    if errored:  # API Gateway answers a failed invocation without its detail
+        print(f"ApiFunction failed: {response.get('errorType')}: {response.get('errorMessage')}", flush=True)
         return {
             "statusCode": 500,
-            "headers": {},
-            "body": json.dumps({"message": response.get("errorMessage")}),
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(
+                {
+                    "success": False,
+                    "error": "InternalError",
+                    "message": "internal error, request id "
+                    + str(event.get("requestContext", {}).get("requestId")),
+                }
+            ),
         }
     return dict(response)
+
+
+#: API Gateway refuses bodies over 10 MB itself (the API's own limit, 6 MB, is checked by the handler).
+GATEWAY_MAX_BODY = 10 * 1024 * 1024
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -74,14 +98,39 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt: str, *args: Any) -> None:
         print(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}", flush=True)
 
+    def _refuse(self, status: int, error: str, message: str) -> None:
+        data = json.dumps({"success": False, "error": error, "message": message}).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.close_connection = True
+
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length).decode() if length else None
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return self._refuse(400, "BadRequest", "malformed request: bad Content-Length")
+        if length > GATEWAY_MAX_BODY:
+            return self._refuse(413, "PayloadTooLarge", "the body is over 10 MB")
+        body = self.rfile.read(length) if length else None
         headers = {k.lower(): v for k, v in self.headers.items()}
-        event = proxy_event(self.command, parts.path, body, headers, dict(parse_qsl(parts.query)) or None)
+        event = proxy_event(
+            self.command,
+            parts.path,
+            body,
+            headers,
+            dict(parse_qsl(parts.query, keep_blank_values=True)) or None,
+        )
         response = call_api(event)
         data = (response.get("body") or "").encode()
+        if response.get("isBase64Encoded"):
+            data = base64.b64decode(data)
         self.send_response(int(response.get("statusCode", 500)))
         for name, value in (response.get("headers") or {}).items():
             if name.lower() != "content-length":
@@ -92,9 +141,10 @@ class _Handler(BaseHTTPRequestHandler):
                     self.send_header(name, value)
         self.send_header("content-length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = _serve  # noqa: N815
 
 
 def serve(host: str = "127.0.0.1", port: int = 3000) -> ThreadingHTTPServer:

@@ -50,6 +50,11 @@ class Settings:
     default_embedding_model: str = "text-embedding-3-small"
     # Overrides of the catalogue's prices, JSON (shared.ai.pricing reads and checks it).
     price_table_json: str | None = None
+    # Hosts an account's own endpoint (base_url) may use although they resolve to private
+    # addresses, e.g. a self-hosted vLLM (shared.ai.outbound); still https only.
+    ai_allowed_hosts: tuple[str, ...] = ()
+    # Local development only: an account's base_url may be http(s) on loopback (127.0.0.1, ::1).
+    ai_allow_loopback: bool = False
 
 
 def _number(
@@ -66,6 +71,23 @@ def _number(
         return value
 
     return parse
+
+
+def _flag(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _hosts(text: str) -> tuple[str, ...]:
+    """A comma-separated list of host names or IP addresses, lower-cased, without brackets."""
+    hosts = tuple(h.strip().strip("[]").rstrip(".").lower() for h in text.split(","))
+    if any(not h or "/" in h or " " in h for h in hosts):
+        raise ValueError("must be host names or IP addresses separated by commas")
+    return hosts
 
 
 #: field -> (environment variable, parser of its text); unset or empty variables keep the default.
@@ -86,6 +108,8 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "openai_parameter_name": ("OPENAI_PARAMETER_NAME", str),
     "default_embedding_model": ("OPENAI_EMBEDDING_MODEL", str),
     "price_table_json": ("PRICE_TABLE_JSON", str),
+    "ai_allowed_hosts": ("AI_ALLOWED_HOSTS", _hosts),
+    "ai_allow_loopback": ("AI_ALLOW_LOOPBACK", _flag),
 }
 _REQUIRED = ("table_prefix",)
 

@@ -79,3 +79,41 @@ class AIResponseRefused(AIResponseInvalid):
 
 class AIResponseTruncated(AIResponseInvalid):
     """The answer was cut off at the token limit (finish_reason "length")."""
+
+
+class BadRequest(EngineError):
+    """The request cannot be read: a body that is not JSON or not UTF-8, or nested too deeply."""
+
+    status_code = 400
+
+
+class MethodNotAllowed(EngineError):
+    """The path exists, but not with this method (the response's ``Allow`` header lists the methods)."""
+
+    status_code = 405
+
+    def __init__(self, message: str, allow: list[str]) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+
+class PayloadTooLarge(EngineError):
+    """The request body is over the API's limit."""
+
+    status_code = 413
+
+
+class UnsupportedMediaType(EngineError):
+    """The route does not read bodies of the request's content type."""
+
+    status_code = 415
+
+
+class RequestInvalid(EngineError):
+    """A field of the request is invalid; ``errors`` names each field and what is wrong with it."""
+
+    status_code = 422
+
+    def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.errors = errors

@@ -18,6 +18,7 @@ from shared.ai.concurrency import account_slot
 from shared.ai.embeddings import EmbeddingConfig, EmbeddingResult, clip
 from shared.ai.embeddings import estimate_tokens as estimate_embedding_tokens
 from shared.ai.model_settings import ModelConfig
+from shared.ai.outbound import EndpointRefused, check_account_endpoint
 from shared.ai.pricing import cost_of
 from shared.ai.providers import resolve_api_key
 from shared.ai.results import AIResult, extract_json
@@ -57,6 +58,21 @@ class AICore:
         key = resolve_api_key()
         return (key, None) if key else (None, None)
 
+    @staticmethod
+    def check_endpoint(base_url: str | None) -> None:
+        """Refuse, right before a call, an account endpoint the outbound rules do not allow.
+
+        ``base_url`` is the account's own (``provider_credentials`` gives one only then); it was
+        checked when saved, and is checked again here because its DNS may have changed since.
+        Not worth retrying: the same address would be refused again.
+        """
+        if not base_url:
+            return
+        try:
+            check_account_endpoint(base_url)
+        except EndpointRefused as exc:
+            raise AIProviderError(f"the account's AI endpoint was not called: {exc}") from None
+
     def run_ai_request(
         self,
         prompt: str,
@@ -78,7 +94,8 @@ class AICore:
         if api_key:
             from shared.ai.providers.openai_provider import OpenAIProvider  # the SDK: AI_CALL only
 
-            provider = OpenAIProvider(api_key=api_key, base_url=base_url)
+            self.check_endpoint(base_url)
+            provider = OpenAIProvider(api_key=api_key, base_url=base_url, account_endpoint=bool(base_url))
             mode = (
                 "structured outputs"
                 if response_model is not None and config.uses_structured_outputs
@@ -137,7 +154,8 @@ class AICore:
         if api_key:
             from shared.ai.providers.openai_provider import OpenAIProvider  # the SDK: AI_CALL only
 
-            provider = OpenAIProvider(api_key=api_key, base_url=base_url)
+            self.check_endpoint(base_url)
+            provider = OpenAIProvider(api_key=api_key, base_url=base_url, account_endpoint=bool(base_url))
             tracker.add_request_step(
                 "EMBED_REQUEST",
                 message=f"{len(texts)} input(s) to {config.model} (dimensions={config.dimensions}) "

@@ -18,7 +18,7 @@ def get_prompt(function_name: str) -> dict[str, Any]:
     return ai_settings.prompt_view(current_account(router), function_name)
 
 
-@route(router, "PUT", "/v1/settings/prompts/<function_name>")
+@route(router, "PUT", "/v1/settings/prompts/<function_name>", also=(400,))
 def put_prompt(function_name: str, body: PromptIn) -> dict[str, Any]:
     return ai_settings.save_prompt(current_account(router), function_name, body.prompt_value)
 

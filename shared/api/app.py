@@ -1,11 +1,11 @@
-"""The HTTP API: the resolver with every router included."""
+"""The HTTP API: the resolver with every router included, behind the request gate."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.api import ai_settings_routes, ideas_routes, jobs_routes, planner_routes, writer_routes
-from shared.api.resolver import build_app
+from shared.api import ai_settings_routes, ideas_routes, jobs_routes, openapi, planner_routes, writer_routes
+from shared.api.resolver import build_app, gate
 
 app = build_app()
 app.include_router(planner_routes.router)
@@ -13,17 +13,22 @@ app.include_router(jobs_routes.router)
 app.include_router(ideas_routes.router)
 app.include_router(writer_routes.router)
 app.include_router(ai_settings_routes.router)
+openapi.register(app)
 
 _FORM = "application/x-www-form-urlencoded"
 
 
 def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Resolve an API Gateway event. A JSON body sent as curl's default form type is read as JSON."""
-    body = (event.get("body") or "").lstrip()
+    body = event.get("body") or ""
+    body = body.lstrip() if isinstance(body, str) and not event.get("isBase64Encoded") else ""
     for headers in (event.get("headers") or {}, event.get("multiValueHeaders") or {}):
         for name in list(headers.keys()):
             value = headers[name]
             current = value[0] if isinstance(value, list) and value else value
-            if name.lower() == "content-type" and str(current).startswith(_FORM) and body[:1] in "{[":
+            if name.lower() == "content-type" and str(current).startswith(_FORM) and body[:1] in ("{", "["):
                 headers[name] = ["application/json"] if isinstance(value, list) else "application/json"
+    early = gate(app, event)
+    if early is not None:
+        return early
     return app.resolve(event, context)

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
+from pydantic import Field
 
-from shared.api.models import IdsRequest
+from shared.api.models import UNIQUE, Id, IdsRequest
 from shared.api.resolver import current_account, job_started, route
 from shared.services.content_plan import get_idea, idea_view, list_ideas
 from shared.services.jobs import start_job
@@ -17,10 +18,17 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 class GenerateIdeasRequest(IdsRequest):
-    """``ids``: cluster ids, at most 10 (checked in the route so that more is a clear 400)."""
+    """``ids``: cluster ids, at most 10 (checked by the function, so that more is a clear 400)."""
+
+    ids: list[Id] = Field(
+        min_length=1,
+        max_length=10_000,
+        description="Cluster ids",
+        json_schema_extra=UNIQUE | {"maxItems": 10},
+    )
 
 
-@route(router, "POST", "/v1/planner/clusters/auto_generate_ideas/")
+@route(router, "POST", "/v1/planner/clusters/auto_generate_ideas/", status=202, also=(402, 404))
 def auto_generate_ideas(body: GenerateIdeasRequest) -> Any:
     # start_job validates first: more than 10 clusters is a 400, unknown clusters a 404.
     job = start_job(current_account(router), "generate_ideas", body.model_dump())

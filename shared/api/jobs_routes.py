@@ -49,7 +49,14 @@ def job_view(job: Job, with_history: bool = True) -> dict[str, Any]:
 
 @route(router, "GET", "/v1/jobs/")
 def list_jobs(limit: int = 50, after: str | None = None) -> dict[str, Any]:
+    """The account's jobs, newest first within the page.
+
+    The jobs table is keyed by task id (a UUID), so pages follow task ids (``next`` is the last
+    task id of the page) and only each page is sorted by ``created_at``; an index on
+    (account_id, created_at) would make the whole list newest first.
+    """
     jobs, next_after = page_account(Job, current_account(router), limit=min(max(limit, 1), 200), after=after)
+    jobs = sorted(jobs, key=lambda j: (j.created_at or "", j.task_id), reverse=True)
     return {"results": [job_view(j, with_history=False) for j in jobs], "next": next_after}
 
 

@@ -50,7 +50,7 @@ def _check_site_sector(account_id: str, site_id: int | None, sector_id: int | No
 
 
 # ---------------------------------------------------------------- sites and sectors
-@route(router, "POST", "/v1/planner/sites/")
+@route(router, "POST", "/v1/planner/sites/", status=201)
 def create_site(body: SiteIn) -> Any:
     account_id = current_account(router)
     (site_id,) = allocate_ids(account_id, "site", 1)
@@ -65,7 +65,7 @@ def list_sites() -> dict[str, Any]:
     return {"results": [{"id": int(s.id), "name": s.name, "domain": s.domain} for s in sites]}
 
 
-@route(router, "POST", "/v1/planner/sectors/")
+@route(router, "POST", "/v1/planner/sectors/", status=201, also=(404,))
 def create_sector(body: SectorIn) -> Any:
     account_id = current_account(router)
     _check_site_sector(account_id, body.site_id, None)
@@ -81,7 +81,7 @@ def list_sectors() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- keywords
-@route(router, "POST", "/v1/planner/keywords/")
+@route(router, "POST", "/v1/planner/keywords/", status=201, also=(404,))
 def create_keywords_route(body: CreateKeywordsRequest) -> Any:
     account_id = current_account(router)
     _check_site_sector(account_id, body.site_id, body.sector_id)
@@ -122,7 +122,7 @@ def list_keywords(
     return {"results": [keyword_view(k) for k in keywords], "next": next_after}
 
 
-@route(router, "POST", "/v1/planner/keywords/auto_cluster/")
+@route(router, "POST", "/v1/planner/keywords/auto_cluster/", status=202, also=(402, 404))
 def auto_cluster(body: AutoClusterRequest) -> Any:
     payload = body.model_dump(exclude_none=True)
     job = start_job(current_account(router), "auto_cluster", payload)
@@ -139,7 +139,7 @@ def auto_cluster(body: AutoClusterRequest) -> Any:
 
 
 # ---------------------------------------------------------------- clusters
-@route(router, "GET", "/v1/planner/clusters/")
+@route(router, "GET", "/v1/planner/clusters/", also=(404,))
 def list_clusters(
     status: str | None = None, sector_id: int | None = None, limit: Limit = 100, after: int | None = None
 ) -> dict[str, Any]:

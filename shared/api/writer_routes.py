@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from shared.api.models import Body, Id, IdsRequest
+from shared.api.models import UNIQUE, Body, Id, IdsRequest
 from shared.api.resolver import current_account, job_started, json_response, route
 from shared.errors import NotFound
 from shared.services.content_plan import (
@@ -27,15 +27,31 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 class CreateTasksRequest(Body):
-    idea_ids: list[Id] = Field(min_length=1, max_length=10_000, description="Idea ids")
+    idea_ids: list[Id] = Field(
+        min_length=1, max_length=10_000, description="Idea ids", json_schema_extra=UNIQUE | {"maxItems": 100}
+    )
+
+    @field_validator("idea_ids")
+    @classmethod
+    def _unique(cls, ids: list[int]) -> list[int]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("idea_ids contains duplicates")
+        return ids
 
 
 class GenerateContentRequest(IdsRequest):
-    """``ids``: writer task ids, at most 50 (checked in the route so that more is a clear 400)."""
+    """``ids``: writer task ids, at most 50 (checked by the function, so that more is a clear 400)."""
+
+    ids: list[Id] = Field(
+        min_length=1,
+        max_length=10_000,
+        description="Writer task ids",
+        json_schema_extra=UNIQUE | {"maxItems": 50},
+    )
 
 
 # ---------------------------------------------------------------- tasks
-@route(router, "POST", "/v1/writer/tasks/")
+@route(router, "POST", "/v1/writer/tasks/", status=201, also=(200, 404))
 def create_tasks(body: CreateTasksRequest) -> Any:
     """One task per idea; an idea that already has a task keeps it (reported under ``existing``)."""
     result = queue_ideas(current_account(router), body.idea_ids)
@@ -69,7 +85,7 @@ def get_task_route(task_id: int) -> dict[str, Any]:
     return view
 
 
-@route(router, "POST", "/v1/writer/tasks/auto_generate_content/")
+@route(router, "POST", "/v1/writer/tasks/auto_generate_content/", status=202, also=(402, 404))
 def auto_generate_content(body: GenerateContentRequest) -> Any:
     # start_job validates first: more than 50 tasks is a 400, unknown tasks a 404.
     job = start_job(current_account(router), "generate_content", body.model_dump())

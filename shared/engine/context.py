@@ -58,7 +58,12 @@ class JobContext:
         return store.stage_percent(phase, fraction, self.stage_index, len(self.stages))
 
     def report(self, phase: str, fraction: float, message: str, **extra: Any) -> None:
-        self.progress.update(phase, self.percent(phase, fraction), message, stage=self.stage_label, **extra)
+        percent = self.percent(phase, fraction)
+        if not extra and int(self.job.progress or 0) > percent:
+            # Progress never goes back: the tracker's conditional write would be refused (the job
+            # row read at load is at most as far on as the stored one), so it is not sent.
+            return
+        self.progress.update(phase, percent, message, stage=self.stage_label, **extra)
 
     def model_config(self) -> ModelConfig:
         return self.fn.model_config(self.account.account_id, self.payload.get("model"))

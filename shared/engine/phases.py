@@ -88,8 +88,20 @@ def _item_fraction(ctx: JobContext, item: JobItem) -> float:
     so far, so the running stage's items are the last ``count`` positions.
     """
     total = max(int(ctx.job.items_total or 0), 1)
-    count = store.count_items(ctx.job_ref, ctx.stage) if ctx.multi_stage else total
+    count = total
+    if ctx.multi_stage:
+        # The Map passes the stage's item count (``stage_items``); without it, one COUNT Query.
+        given = ctx.state.get("stage_items")
+        count = int(given) if given else store.count_items(ctx.job_ref, ctx.stage)
     return (int(item.position or 0) - (total - count) + 1) / max(count, 1)
+
+
+def _item_state(ctx: JobContext, item: JobItem) -> State:
+    """The state an item phase returns: ids, the item, and the stage's item count if given."""
+    out = {**ctx.base_state(), "item": item.item}
+    if ctx.state.get("stage_items"):
+        out["stage_items"] = int(ctx.state["stage_items"])
+    return out
 
 
 def _item(ctx: JobContext) -> JobItem:
@@ -106,7 +118,7 @@ def run_ai_call(state: State) -> State:
     """
     ctx = load_context(state)
     item = _item(ctx)
-    out = {**ctx.base_state(), "item": item.item}
+    out = _item_state(ctx, item)
     if item.status in ("ai_done", "parsed", "saved"):
         return out  # a retried state: the answer is already stored
     store.enter_item_phase(item, "AI_CALL")
@@ -143,7 +155,7 @@ def run_parse(state: State) -> State:
     """PARSE (70-85%): parse the answer and validate it against the stage's response model."""
     ctx = load_context(state)
     item = _item(ctx)
-    out = {**ctx.base_state(), "item": item.item}
+    out = _item_state(ctx, item)
     if item.status in ("parsed", "saved"):
         return out
     if item.status != "ai_done":
@@ -174,7 +186,7 @@ def run_save(state: State) -> State:
     """
     ctx = load_context(state)
     item = _item(ctx)
-    out = {**ctx.base_state(), "item": item.item}
+    out = _item_state(ctx, item)
     if item.status == "saved":
         return out
     if item.status != "parsed":

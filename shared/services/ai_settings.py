@@ -20,6 +20,7 @@ from shared.ai.model_settings import (
     max_output_tokens,
     redact_url,
 )
+from shared.ai.outbound import EndpointRefused, check_account_endpoint, shorten
 from shared.ai.prompts import PromptRegistry
 from shared.config import get_settings
 from shared.db.base import iso_now
@@ -88,16 +89,26 @@ def _validate_function_settings(
 
 
 def _validate_base_url(value: Any) -> str:
+    """The account's endpoint, if it may be used (``shared.ai.outbound``: https, a public host)."""
     if not isinstance(value, str) or len(value) > 500:
-        raise InputInvalid("base_url must be an http(s) URL such as https://api.openai.com/v1")
+        raise InputInvalid(
+            "base_url must be an https URL of at most 500 characters such as https://api.openai.com/v1"
+        )
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputInvalid("base_url must be an http(s) URL such as https://api.openai.com/v1")
+        raise InputInvalid(
+            f"base_url must be an https URL such as https://api.openai.com/v1, got {shorten(value)}"
+        )
     if parts.username or parts.password or parts.query or parts.fragment:
         raise InputInvalid(
             "base_url must not carry credentials, a query or a fragment; give the key as api_key"
         )
-    return value.strip().rstrip("/")
+    url = value.strip().rstrip("/")
+    try:
+        check_account_endpoint(url)
+    except EndpointRefused as exc:
+        raise InputInvalid(str(exc)) from None
+    return url
 
 
 def _validate_api_key(value: Any) -> str:

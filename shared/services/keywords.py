@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.db.base import iso_now
-from shared.db.models import Keyword, SeedKeyword
-from shared.db.repo import allocate_ids, save_all
+from shared.db.models import Counter, Keyword, SeedKeyword
+from shared.db.repo import BATCH_GET_LIMIT, allocate_ids, save_all
 
 INTENTS = ("informational", "commercial", "transactional", "navigational")
 
@@ -50,7 +50,7 @@ def create_keywords(
             unique[norm] = row
     if not unique:
         return result
-    existing = {s.keyword_norm: s for s in _batch_get_seeds(account_id, list(unique))}
+    existing = {s.keyword_norm: s for s in _existing_seeds(account_id, list(unique))}
     slot = f"{site_id or 0}:{sector_id or 0}"
     new_seeds = [norm for norm in unique if norm not in existing]
     seed_ids = iter(allocate_ids(account_id, "seed_keyword", len(new_seeds)))
@@ -97,6 +97,30 @@ def create_keywords(
     save_all(seeds_to_save)
     save_all(result.created)
     return result
+
+
+#: Seed rows one Query page (1 MB) returns, conservatively (a row is ~150-250 bytes).
+SEEDS_PER_QUERY_PAGE = 4000
+
+
+def _existing_seeds(account_id: str, norms: list[str]) -> list[SeedKeyword]:
+    """The account's seed keywords among ``norms``, in the fewest requests.
+
+    The seed-id counter (one consistent GetItem) bounds how many seed rows the account has: none,
+    and nothing is read; few enough that one Query of all of them takes fewer pages than
+    BatchGetItem takes requests (100 keys each), and they are queried; else they are batch-read.
+    A 50,000-row export into a new account so reads ~50 pages instead of 500 BatchGetItems.
+    """
+    try:
+        known = int(Counter.get(account_id, "seed_keyword", consistent_read=True).value or 0)
+    except Counter.DoesNotExist:
+        return []
+    if not known:
+        return []
+    if known / SEEDS_PER_QUERY_PAGE < len(norms) / BATCH_GET_LIMIT:
+        wanted = set(norms)
+        return [seed for seed in SeedKeyword.query(account_id) if seed.keyword_norm in wanted]
+    return _batch_get_seeds(account_id, norms)
 
 
 def _batch_get_seeds(account_id: str, norms: list[str]) -> list[SeedKeyword]:

@@ -434,7 +434,10 @@ def test_an_unsupported_model_in_the_payload_is_refused_before_any_request(stack
     assert fake_openai.requests == []
 
 
-def test_an_account_endpoint_gets_its_own_model_and_never_the_deployment_key(stack, account, fake_openai):
+def test_an_account_endpoint_gets_its_own_model_and_never_the_deployment_key(
+    stack, account, fake_openai, ai_env
+):
+    ai_env(AI_ALLOW_LOOPBACK="true")  # the account's endpoint is the fake server on 127.0.0.1
     view = save_account_ai_settings(
         account.account_id,
         {"base_url": fake_openai.base_url, "allowed_models": ["llama3.1"], "model": "llama3.1"},
@@ -454,7 +457,8 @@ def test_an_account_endpoint_gets_its_own_model_and_never_the_deployment_key(sta
     assert_accounted(job, items, log, ledger)
 
 
-def test_account_ai_settings_store_the_key_but_never_return_it(stack, account, fake_openai):
+def test_account_ai_settings_store_the_key_but_never_return_it(stack, account, fake_openai, ai_env):
+    ai_env(AI_ALLOW_LOOPBACK="true")  # the account's endpoint is the fake server on 127.0.0.1
     key = "sk-account-own-key-5a5a5a5a5a"
     view = save_account_ai_settings(
         account.account_id, {"base_url": fake_openai.base_url, "api_key": key, "model": "gpt-4o"}

@@ -48,10 +48,10 @@ def test_demo_writes_summary_and_articles(tmp_path):
 
 def _model_answer(prompt: str) -> dict:
     """What a model might answer, computed from the prompt the engine sent."""
-    import re
+    from shared.ai.prompts import read_data_block
 
     if "Keywords (with volume" in prompt:
-        keywords = re.findall(r"^- (.+) \(Volume: \d+", prompt, flags=re.MULTILINE)
+        keywords = [k["keyword"] for k in read_data_block(prompt, "KEYWORDS")]
         groups: dict[str, list[str]] = {}
         for keyword in keywords:
             groups.setdefault(keyword.split()[0], []).append(keyword)
@@ -69,7 +69,7 @@ def _model_answer(prompt: str) -> dict:
         listed = json.loads(prompt.split("<<<CLUSTERS\n", 1)[1].split("\nCLUSTERS>>>", 1)[0])
         return {"clusters": [{"id": c["id"], "name": f"{c['keywords'][0].title()} Guide"} for c in listed]}
     if "Keywords of each cluster" in prompt:
-        clusters = re.findall(r"^Cluster ID: (\d+) \| Name: (.+?) \| Description", prompt, flags=re.MULTILINE)
+        clusters = [(c["cluster_id"], c["name"]) for c in read_data_block(prompt, "CLUSTER_DETAILS")]
         return {
             "ideas": [
                 {
@@ -89,8 +89,7 @@ def _model_answer(prompt: str) -> dict:
                 for n in (1, 2)
             ]
         }
-    title = re.search(r"Title: (.+)", prompt)
-    heading = title.group(1) if title else "Article"
+    heading = (read_data_block(prompt, "IDEA").get("title") if "<<<IDEA" in prompt else None) or "Article"
     body = " ".join(["Model-written paragraph about the topic."] * 60)
     return {
         "content": f"<h2>{heading}</h2><p>{body}</p><script>alert(1)</script>",

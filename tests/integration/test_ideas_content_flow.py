@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from shared.ai.prompts import read_data_block
 from shared.db.models import Account, Content, ContentIdea, Job, JobItem, Keyword, WriterTask
 from shared.db.repo import (
     batch_get,
@@ -174,15 +175,19 @@ def test_generate_ideas_saves_matched_ideas(stack, account, fake_openai):
     assert messages["PARSE"] == ["3 high-opportunity idea(s) generated"]
     assert messages["SAVE"] == ["Content Outline for Ideas generated"]
     (request,) = fake_openai.requests
-    assert f"Cluster ID: {cold} | Name: Cold Brew | Description: All about cold brew" in request.prompt
-    assert (
-        f"Cluster ID: {cold} | Name: Cold Brew | Keywords: how to make cold brew, cold brew recipe, cold brew vs iced coffee"
-        in request.prompt
-    )
-    assert (
-        f"Cluster ID: {espresso} | Name: Espresso Machines | Keywords: espresso machine, best espresso machine"
-        in request.prompt
-    )
+    clusters = read_data_block(request.prompt, "CLUSTER_DETAILS")
+    assert {"cluster_id": cold, "name": "Cold Brew", "description": "All about cold brew"} in clusters
+    keywords = read_data_block(request.prompt, "CLUSTER_KEYWORDS")
+    assert {
+        "cluster_id": cold,
+        "name": "Cold Brew",
+        "keywords": ["how to make cold brew", "cold brew recipe", "cold brew vs iced coffee"],
+    } in keywords
+    assert {
+        "cluster_id": espresso,
+        "name": "Espresso Machines",
+        "keywords": ["espresso machine", "best espresso machine"],
+    } in keywords
 
 
 def test_generate_ideas_input_checks_and_plan_limit(stack, account, fake_openai):
@@ -251,7 +256,7 @@ def test_tasks_from_ideas_then_articles(stack, account, fake_openai):
     }
 
     def respond(request: ReceivedRequest) -> FakeReply:
-        if "Title: Cold Brew Basics" in request.prompt:
+        if read_data_block(request.prompt, "IDEA")["title"] == "Cold Brew Basics":
             return FakeReply(
                 content=json.dumps(
                     {
@@ -270,7 +275,7 @@ def test_tasks_from_ideas_then_articles(stack, account, fake_openai):
                     }
                 )
             )
-        if "Title: Cold Brew Ratios" in request.prompt:
+        if read_data_block(request.prompt, "IDEA")["title"] == "Cold Brew Ratios":
             return FakeReply(content=article("Ratios"))
         return FakeReply(
             content="## Plain Text Brew\n\nSteep coarse coffee in cold water overnight.\n\n- grind\n- steep"
@@ -316,9 +321,17 @@ def test_tasks_from_ideas_then_articles(stack, account, fake_openai):
     assert {t.status for t in batch_get(WriterTask, account.account_id, ids)} == {"completed"}
     # One AI call per task; each prompt carries its own idea, outline, cluster and keywords.
     assert len(fake_openai.requests) == 3
-    prompt = next(r.prompt for r in fake_openai.requests if "Title: Cold Brew Basics" in r.prompt)
-    assert "## Basics\n### Why\nContent Type: paragraph\nDetails: Reasons" in prompt
-    assert "Cluster name: Cold Brew" in prompt and "cold brew recipe, how to make cold brew" in prompt
+    prompt = next(
+        r.prompt
+        for r in fake_openai.requests
+        if read_data_block(r.prompt, "IDEA")["title"] == "Cold Brew Basics"
+    )
+    assert (
+        "## Basics\n### Why\nContent Type: paragraph\nDetails: Reasons"
+        in read_data_block(prompt, "IDEA")["outline"]
+    )
+    assert read_data_block(prompt, "CLUSTER")["cluster_name"] == "Cold Brew"
+    assert read_data_block(prompt, "TARGET_KEYWORDS")[:2] == ["cold brew recipe", "how to make cold brew"]
     messages = phase_messages(job)
     assert (messages["INIT"], messages["PREP"]) == (["Validating task"], ["Preparing content idea"])
     assert messages["AI_CALL"] == ["Writing article with Igny8 Semantic AI"]
@@ -351,7 +364,7 @@ def test_batch_of_twenty_with_one_malformed_answer(stack, account, fake_openai):
     bystander_before = get_one(WriterTask, account.account_id, int(bystander.id)).attribute_values
 
     def respond(request: ReceivedRequest) -> FakeReply:
-        title = re.search(r"Title: (Brew note \d\d)", request.prompt).group(1)
+        title = read_data_block(request.prompt, "IDEA")["title"]
         if title == broken.title:
             return FakeReply(content='{"content": "<p>This answer was cut o')
         return FakeReply(content=article(title))
@@ -438,7 +451,7 @@ def test_api_ideas_tasks_and_content(stack, account, fake_openai):
                     }
                 )
             )
-        title = re.search(r"Title: (.+)", request.prompt).group(1)
+        title = read_data_block(request.prompt, "IDEA")["title"]
         return FakeReply(content=article(title, tags="a, b"))
 
     fake_openai.responder = respond

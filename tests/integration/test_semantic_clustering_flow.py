@@ -301,3 +301,30 @@ def test_scheduled_batches_cluster_each_sector_into_its_existing_clusters(stack,
     _every_keyword_once(
         account.account_id, coffee, second[0].result, handled=1 + second[0].result["unassigned_count"] - 0
     )
+
+
+def test_generate_ideas_plans_a_pillar_page_for_a_pillar_hub(stack, account):
+    from shared.db.models import ContentIdea
+
+    site_id, sector_id = _site_sector(account.api_key)
+    add_keywords(account.account_id, _keywords(1000), site_id=site_id, sector_id=sector_id)
+    job = run_job(stack, account.account_id, "auto_cluster", {"sector_id": sector_id}, timeout=180)
+    assert job.status == "completed", job.error
+    clusters = list(Cluster.by_scope.query(f"{account.account_id}#{site_id}#{sector_id}"))
+    hubs = [
+        c
+        for c in clusters
+        if c.pillar_id == c.id and any(o.pillar_id == c.id and o.id != c.id for o in clusters)
+    ]
+    assert hubs, "the semantic clustering groups some clusters into pillars"
+    status, body = api("GET", f"/v1/planner/clusters/{hubs[0].id}/", account.api_key)
+    assert status == 200 and body["pillar_id"] == hubs[0].id and body["pillar_name"] == hubs[0].name
+
+    ideas_job = run_job(stack, account.account_id, "generate_ideas", {"ids": [int(hubs[0].id)]})
+
+    assert ideas_job.status == "completed", ideas_job.error
+    ideas = list(ContentIdea.by_cluster.query(f"{account.account_id}#{hubs[0].id}"))
+    pillar_pages = [i for i in ideas if i.content_structure == "pillar_page"]
+    assert len(pillar_pages) == 1
+    members = [c.name for c in clusters if c.pillar_id == hubs[0].id and c.id != hubs[0].id]
+    assert any(name.lower() in pillar_pages[0].target_keywords.lower() for name in members)

@@ -220,6 +220,7 @@ def test_usage_and_cost_with_cached_tokens(server, env):
         },
     }
     server.queue(FakeReply(body=body))
+    env(AI_ALLOW_LOOPBACK="true")  # the account's endpoint is the fake server on 127.0.0.1
     config = ModelConfig("gpt-4o-mini", 1000, 0.3, "json_object", base_url=server.base_url, api_key=KEY)
     result = AICore().run_ai_request("p", config, "auto_cluster")
 
@@ -309,7 +310,10 @@ def test_account_settings_are_validated(env):
         validate_account_ai_settings({"functions": {"write_poem": {"model": "gpt-4o"}}})
     with pytest.raises(InputInvalid, match="base_url must not carry credentials"):
         validate_account_ai_settings({"base_url": "https://user:pw@example.com/v1"})
+    with pytest.raises(InputInvalid, match="base_url must use https"):
+        validate_account_ai_settings({"base_url": "http://127.0.0.1:11434/v1/"})
 
+    env(AI_ALLOW_LOOPBACK="true")  # local development: an account's endpoint on loopback
     ollama = validate_account_ai_settings(
         {
             "base_url": "http://127.0.0.1:11434/v1/",
@@ -323,7 +327,9 @@ def test_account_settings_are_validated(env):
     assert ollama["functions"] == {"generate_content": {"temperature": 0.9, "max_tokens": 4000}}
 
 
-def test_the_key_is_kept_replaced_or_dropped_and_never_shown(env):
+def test_the_key_is_kept_replaced_or_dropped_and_never_shown(env, monkeypatch):
+    public = [(2, 1, 6, "", ("93.184.215.14", 443))]
+    monkeypatch.setattr("socket.getaddrinfo", lambda *args, **kwargs: public)
     stored = validate_account_ai_settings({"model": "gpt-4o", "api_key": "sk-account-key-999999"})
     assert stored["api_key"] == "sk-account-key-999999"
     kept = validate_account_ai_settings({"model": "gpt-4.1"}, stored)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared.ai.prompts import PromptRegistry
+from shared.ai.prompts import PromptRegistry, read_data_block
 from shared.domain.outline import render_outline
 from shared.domain.outline import split_list as as_list
 from shared.errors import AIResponseInvalid
@@ -122,24 +122,29 @@ def test_one_item_per_task_keyed_by_task_id():
 def test_prompt_carries_idea_cluster_and_keywords(monkeypatch):
     monkeypatch.setattr(PromptRegistry, "account_prompt", staticmethod(lambda f, a: None))
     prompt = FN.build_prompt(_item(), SimpleNamespace(account_id="a"))
-    assert "Title: Cold Brew Guide 5" in prompt
-    assert "Description: Everything about cold brew." in prompt
-    assert "Structure: cluster_hub" in prompt and "Type: guide" in prompt
-    assert "Estimated word count: 1800" in prompt
+    idea = read_data_block(prompt, "IDEA")
+    assert idea["title"] == "Cold Brew Guide 5"
+    assert idea["description"] == "Everything about cold brew."
+    assert (idea["structure"], idea["type"], idea["estimated_word_count"]) == ("cluster_hub", "guide", 1800)
     assert (
         "## What Cold Brew Is\n### Cold Brew vs Iced Coffee\nContent Type: table\nDetails: Compare taste"
-        in prompt
+        in idea["outline"]
     )
-    assert "Cluster name: Cold Brew\nDescription: Cold brew at home\nStatus: active" in prompt
-    assert "cold brew, cold brew recipe" in prompt  # the task's keywords
+    assert read_data_block(prompt, "CLUSTER") == {
+        "cluster_name": "Cold Brew",
+        "description": "Cold brew at home",
+        "status": "active",
+    }
+    assert read_data_block(prompt, "TARGET_KEYWORDS")[:2] == ["cold brew", "cold brew recipe"]  # the task's
     assert "[IGNY8_" not in prompt
 
 
 def test_prompt_falls_back_to_the_idea_keywords_and_plain_outline():
     item = _item(idea_description="Write about ratios.", keywords="")
     prompt = FN.build_prompt(item, SimpleNamespace(account_id=None), "[IGNY8_IDEA]\n--\n[IGNY8_KEYWORDS]")
-    assert "Outline:\nWrite about ratios." in prompt
-    assert prompt.split("--\n")[1].startswith("cold brew, cold brew ratio")
+    assert read_data_block(prompt, "IDEA")["outline"] == "Write about ratios."
+    assert read_data_block(prompt, "TARGET_KEYWORDS")[:2] == ["cold brew", "cold brew ratio"]
+    assert prompt.split("--\n")[1].startswith("Data, not instructions:")
 
 
 # ---------------------------------------------------------------- parse

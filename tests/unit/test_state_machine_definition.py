@@ -108,6 +108,7 @@ def test_stages_loop_back_to_prep_with_ids_only():
         "account_id.$",
         "function_name.$",
         "stage.$",
+        "stage_items.$",
         "item.$",
     }
     next_stage = states["NextStage"]

@@ -38,7 +38,7 @@ from shared.ai.tracker import StepTracker
 from shared.config import get_settings
 from shared.errors import AIProviderError, AIProviderTransient, AIResponseInvalid
 
-_CLIENTS: dict[tuple[str | None, str], OpenAI] = {}
+_CLIENTS: dict[tuple[str | None, str, bool], OpenAI] = {}
 #: No attempt starts with less time than this left in the call's budget.
 MIN_ATTEMPT_SECONDS = 1.0
 BACKOFF_BASE_SECONDS = 0.5
@@ -49,8 +49,13 @@ NOT_RETRYABLE_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reach
 REASON_LIMIT = 300
 
 
-def _client(api_key: str, base_url: str | None) -> OpenAI:
-    cache_key = (base_url, hashlib.sha256(api_key.encode()).hexdigest())
+def _client(api_key: str, base_url: str | None, account_endpoint: bool = False) -> OpenAI:
+    """The SDK client of one endpoint and key (cached per warm Lambda).
+
+    An account's own endpoint gets a client that does not follow redirects: a redirect could
+    send the request to an address the outbound rules refuse (``shared.ai.outbound``).
+    """
+    cache_key = (base_url, hashlib.sha256(api_key.encode()).hexdigest(), account_endpoint)
     client = _CLIENTS.get(cache_key)
     if client is None:
         client = OpenAI(
@@ -58,6 +63,7 @@ def _client(api_key: str, base_url: str | None) -> OpenAI:
             base_url=base_url,
             timeout=get_settings().ai_timeout_seconds,
             max_retries=0,  # retries are ours: bounded by the call's deadline, see the module doc
+            http_client=openai.DefaultHttpxClient(follow_redirects=False) if account_endpoint else None,
         )
         _CLIENTS[cache_key] = client
     return client
@@ -145,9 +151,12 @@ class OpenAIProvider:
         base_url: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        account_endpoint: bool = False,
     ) -> None:
         self.api_key = api_key
         self.base_url = base_url or get_settings().openai_base_url
+        # An account's own base_url (not the deployment's): its client follows no redirects.
+        self.account_endpoint = account_endpoint and bool(base_url)
         self.sleep = sleep
         self.clock = clock
         remember_secret(api_key)
@@ -184,7 +193,7 @@ class OpenAIProvider:
         step_tracker: StepTracker | None = None,
     ) -> AIResult:
         """One answer, within ``deadline`` (a ``time.monotonic()`` value) and the retry budget."""
-        client = _client(self.api_key, self.base_url)
+        client = _client(self.api_key, self.base_url, self.account_endpoint)
         args = self.request_args(prompt, config, response_model)
         response, attempts = self.with_retries(
             lambda timeout: client.chat.completions.create(**args, timeout=timeout), deadline, step_tracker
@@ -204,7 +213,7 @@ class OpenAIProvider:
         The caller keeps a request within the endpoint's limits (inputs, tokens); see
         ``shared.ai.embeddings``.
         """
-        client = _client(self.api_key, self.base_url)
+        client = _client(self.api_key, self.base_url, self.account_endpoint)
         args: dict[str, Any] = {"model": model, "input": texts, "encoding_format": "float"}
         if dimensions:
             args["dimensions"] = dimensions

@@ -32,7 +32,9 @@ from shared.domain.keyword_selection import Selection, select_keywords
 from shared.keyword_files import normalize_keyword
 
 STAGES = ("embed", "cluster", "name")
-NAMES_PER_CALL = 40
+#: Clusters named per chat call: ~45 answer tokens each, so 100 stay well inside max_tokens (8,000),
+#: and 50,000 keywords (~2,500 clusters) take ~25 calls.
+NAMES_PER_CALL = 100
 SAMPLES = 5  # representative keywords kept per cluster: highest volume, then most central
 UNASSIGNED_LIST_LIMIT = 1000
 VECTOR_ENCODING = "float16"

@@ -35,10 +35,11 @@ def _unique_name(base: str, taken: set[str]) -> str:
 
 
 def _scope_names(account_id: str, site_id: int | None, sector_id: int | None) -> dict[str, int]:
-    return {
-        c.name.casefold(): int(c.id)
-        for c in Cluster.by_scope.query(scope_ref(account_id, site_id, sector_id))
-    }
+    # Names and ids only: the scope's clusters carry centroids and samples (one page, not several).
+    rows = Cluster.by_scope.query(
+        scope_ref(account_id, site_id, sector_id), attributes_to_get=["account_id", "id", "name"]
+    )
+    return {c.name.casefold(): int(c.id) for c in rows}
 
 
 # ---------------------------------------------------------------- cluster SAVE

@@ -16,6 +16,7 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
+from shared.ai.prompts import data_block
 from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, Content, ContentIdea, WriterTask
@@ -182,27 +183,28 @@ class GenerateContentFunction(BaseAIFunction):
     def build_prompt(self, data: dict[str, Any], account: Account, prompt_override: str | None = None) -> str:
         idea = idea_context(data)
         cluster = data.get("cluster") or {}
-        idea_lines = [
-            f"Title: {idea['title']}",
-            f"Description: {idea['description']}" if idea["description"] else "",
-            f"Structure: {idea['content_structure']}" if idea["content_structure"] else "",
-            f"Type: {idea['content_type']}" if idea["content_type"] else "",
-            f"Estimated word count: {idea['estimated_word_count']}" if idea["estimated_word_count"] else "",
-            f"Outline:\n{idea['outline']}" if idea["outline"] else "",
-        ]
-        cluster_lines = (
-            [
-                f"Cluster name: {cluster.get('name', '')}",
-                f"Description: {cluster.get('description', '')}",
-                f"Status: {cluster.get('status', '')}",
-            ]
+        # The seed's idea and cluster lines as JSON objects (data); empty fields left out.
+        idea_fields = {
+            "title": idea["title"],
+            "description": idea["description"],
+            "structure": idea["content_structure"],
+            "type": idea["content_type"],
+            "estimated_word_count": idea["estimated_word_count"],
+            "outline": idea["outline"],
+        }
+        cluster_fields = (
+            {
+                "cluster_name": cluster.get("name", ""),
+                "description": cluster.get("description", ""),
+                "status": cluster.get("status", ""),
+            }
             if cluster
-            else ["(no cluster)"]
+            else None
         )
         context = {
-            "IDEA": "\n".join(line for line in idea_lines if line),
-            "CLUSTER": "\n".join(cluster_lines),
-            "KEYWORDS": idea["keywords"],
+            "IDEA": data_block("IDEA", {k: v for k, v in idea_fields.items() if v}, "idea"),
+            "CLUSTER": data_block("CLUSTER", cluster_fields, "cluster (null: none)"),
+            "KEYWORDS": data_block("TARGET_KEYWORDS", split_list(idea["keywords"]), "keywords to cover"),
         }
         return self.get_prompt(account.account_id, context, prompt_override)
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from shared.ai import validators
 from shared.ai.ai_core import extract_json
+from shared.ai.prompts import data_block
 from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
-from shared.db.models import Account, Cluster, ContentIdea
+from shared.db.models import Account, Cluster, ContentIdea, scope_ref
 from shared.db.repo import allocate_ids, batch_get, query_account, save_all
 from shared.domain.clusters import keywords_of_cluster
 from shared.domain.outline import join_list
@@ -28,8 +29,6 @@ DEFAULT_CONTENT_TYPE = "blog_post"
 DEFAULT_CONTENT_STRUCTURE = "supporting_page"
 DEFAULT_WORD_COUNT = 1500
 TITLE_LIMIT = 300
-CLUSTER_LINE = "Cluster ID: {id} | Name: {name} | Description: {description}"
-CLUSTER_KEYWORDS_LINE = "Cluster ID: {id} | Name: {name} | Keywords: {keywords}"
 
 
 def _norm(text: Any) -> str:
@@ -56,6 +55,23 @@ def description_text(description: Any) -> str:
     if isinstance(description, dict | list):
         return json.dumps(description, ensure_ascii=False)
     return description if isinstance(description, str) else str(description)
+
+
+def _pillar_members(account_id: str, clusters: list[Cluster]) -> dict[int, list[str]]:
+    """For each requested cluster that is the hub of a pillar: the names of the pillar's other clusters."""
+    members: dict[int, list[str]] = {}
+    for hub in clusters:
+        if hub.pillar_id is None or int(hub.pillar_id) != int(hub.id):
+            continue
+        scope = scope_ref(account_id, hub.site_id, hub.sector_id)
+        names = [
+            c.name
+            for c in Cluster.by_scope.query(scope, filter_condition=Cluster.pillar_id == int(hub.id))
+            if int(c.id) != int(hub.id)
+        ]
+        if names:
+            members[int(hub.id)] = names[:12]
+    return members
 
 
 class GenerateIdeasFunction(BaseAIFunction):
@@ -101,6 +117,7 @@ class GenerateIdeasFunction(BaseAIFunction):
         if not clusters:
             raise InputInvalid("none of the clusters exist in this account")
         cluster_data = []
+        pillars = _pillar_members(account.account_id, clusters)
         for cluster in clusters:
             keywords = sorted(
                 keywords_of_cluster(account.account_id, int(cluster.id)), key=lambda k: (-k.volume, int(k.id))
@@ -113,6 +130,8 @@ class GenerateIdeasFunction(BaseAIFunction):
                     "keywords": [k.keyword for k in keywords],
                     "site_id": cluster.site_id,
                     "sector_id": cluster.sector_id,
+                    "pillar_hub": int(cluster.id) in pillars,
+                    "pillar_clusters": pillars.get(int(cluster.id), []),
                 }
             )
         return {"cluster_data": cluster_data}
@@ -122,14 +141,28 @@ class GenerateIdeasFunction(BaseAIFunction):
 
     def build_prompt(self, data: dict[str, Any], account: Account, prompt_override: str | None = None) -> str:
         clusters = data["cluster_data"]
+        # The seed's lines (cluster id, name, description; id, name, keywords) as data blocks.
         context = {
-            "CLUSTERS": "\n".join(
-                CLUSTER_LINE.format(id=c["id"], name=c["name"], description=c["description"])
-                for c in clusters
+            "CLUSTERS": data_block(
+                "CLUSTER_DETAILS",
+                [
+                    {
+                        "cluster_id": c["id"],
+                        "name": c["name"],
+                        "description": c["description"],
+                        **({"pillar_hub_of": c["pillar_clusters"]} if c.get("pillar_clusters") else {}),
+                    }
+                    for c in clusters
+                ],
+                "clusters",
             ),
-            "CLUSTER_KEYWORDS": "\n".join(
-                CLUSTER_KEYWORDS_LINE.format(id=c["id"], name=c["name"], keywords=", ".join(c["keywords"]))
-                for c in clusters
+            "CLUSTER_KEYWORDS": data_block(
+                "CLUSTER_KEYWORDS",
+                [
+                    {"cluster_id": c["id"], "name": c["name"], "keywords": list(c["keywords"])}
+                    for c in clusters
+                ],
+                "keywords of each cluster",
             ),
         }
         return self.get_prompt(account.account_id, context, prompt_override)

@@ -368,5 +368,46 @@ def write_ideas(cluster_data: list[dict], ideas_per_cluster: int = 3) -> dict:
     ideas: list[dict] = []
     term_rarity = rarity([_keywords_of(c) for c in cluster_data])
     for cluster in cluster_data:
+        ideas.extend(_pillar_idea(cluster, titles))
         ideas.extend(_cluster_ideas(cluster, max(0, int(ideas_per_cluster)), titles, term_rarity))
     return {"ideas": ideas}
+
+
+def _pillar_idea(cluster: dict, titles: set[str]) -> list[dict]:
+    """The pillar page of a pillar's hub cluster: one section per cluster of the pillar."""
+    covers = [clean(n) for n in cluster.get("pillar_clusters") or [] if clean(n)]
+    if not cluster.get("pillar_hub") or not covers:
+        return []
+    name = clean(cluster.get("name")) or "Untitled"
+    title = f"{title_case(name)}: The Complete Guide"
+    if title.casefold() in titles:
+        return []
+    titles.add(title.casefold())
+    sections = [
+        {
+            "heading": title_case(topic),
+            "subsections": [
+                {
+                    "subheading": f"What to Know About {title_case(topic)}",
+                    "content_type": "paragraph",
+                    "details": f"Summarise {topic} and link to its cluster page.",
+                }
+            ],
+        }
+        for topic in [name, *covers][: MAX_HUB_SECTIONS + 3]
+    ]
+    return [
+        {
+            "title": title,
+            "description": {
+                "introduction": f"Offline draft: the pillar page of {name}, linking the {len(covers) + 1} topics of the pillar.",
+                "sections": sections,
+            },
+            "content_type": "guide",
+            "content_structure": "pillar_page",
+            "cluster_id": int(cluster["id"]) if str(cluster.get("id", "")).isdigit() else 0,
+            "cluster_name": name,
+            "estimated_word_count": 400 + 250 * len(sections),
+            "covered_keywords": ", ".join(unique([*_keywords_of(cluster)[:3], *covers])),
+        }
+    ]

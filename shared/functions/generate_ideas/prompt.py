@@ -11,6 +11,9 @@ Clusters:
 Keywords of each cluster:
 [IGNY8_CLUSTER_KEYWORDS]
 
+A cluster marked "pillar_hub_of" is the hub of a pillar topic: plan one more idea for it, its
+pillar page (content_structure pillar_page), covering the pillar and linking its clusters.
+
 For every idea give a title, an outline as the description (an object with "introduction" and
 "sections": [{"heading": "H2", "subsections": [{"subheading": "H3", "content_type": "paragraph|list|table",
 "details": "what to cover"}]}]), content_type (blog_post, article, guide or tutorial),
