@@ -9,13 +9,15 @@ one back is one Query.
 
 from __future__ import annotations
 
+import os
 import zlib
+from collections.abc import Iterable
 
 from shared.db.engine_tables import StageBlob
 from shared.db.repo import batch_delete, batch_save
 
 #: Largest part of a blob (bytes): an item stays far below DynamoDB's 400 KB.
-PART_BYTES = 256_000
+PART_BYTES = 128_000
 
 
 def _ref(account_id: str, task_id: str) -> str:
@@ -49,3 +51,37 @@ def delete_blobs(account_id: str, task_id: str, prefix: str = "") -> int:
     condition = StageBlob.item.startswith(prefix) if prefix else None
     keys = [(ref, r.item) for r in StageBlob.query(ref, condition, attributes_to_get=["job_ref", "item"])]
     return batch_delete(StageBlob, keys) if keys else 0
+
+
+def blob_names(account_id: str, task_id: str, prefix: str = "") -> set[str]:
+    """Names of the job's complete blobs starting with ``prefix`` (one Query of keys and counts)."""
+    condition = StageBlob.item.startswith(prefix) if prefix else None
+    rows = StageBlob.query(
+        _ref(account_id, task_id), condition, attributes_to_get=["job_ref", "item", "parts"]
+    )
+    found: dict[str, list[int]] = {}
+    for row in rows:
+        name = str(row.item).rsplit("#", 1)[0]
+        found.setdefault(name, []).append(int(row.parts or 0))
+    return {name for name, parts in found.items() if len(parts) == parts[0]}
+
+
+def get_blobs(account_id: str, task_id: str, names: Iterable[str]) -> dict[str, bytes]:
+    """Several blobs at once: one paginated Query over the job's blobs (pages of 1 MB) instead of
+    one Query (or more) per blob. Names with no complete blob are left out."""
+    wanted = set(names)
+    if not wanted:
+        return {}
+    prefix = os.path.commonprefix(sorted(wanted))
+    condition = StageBlob.item.startswith(prefix) if prefix else None
+    parts: dict[str, list[StageBlob]] = {}
+    for row in StageBlob.query(_ref(account_id, task_id), condition):
+        name = str(row.item).rsplit("#", 1)[0]
+        if name in wanted:
+            parts.setdefault(name, []).append(row)
+    found: dict[str, bytes] = {}
+    for name, rows in parts.items():
+        if len(rows) == int(rows[0].parts or 0):
+            rows.sort(key=lambda r: r.item)
+            found[name] = zlib.decompress(b"".join(bytes(r.blob) for r in rows))
+    return found

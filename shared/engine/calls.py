@@ -51,6 +51,8 @@ class ItemCall:
         #: ``time.monotonic()`` by which every provider call of this item must be done.
         self.deadline = time.monotonic() + call_budget_seconds()
         self.calls: list[tuple[str, AIResult]] = []
+        #: Usage an earlier attempt of this item recorded (empty on a first attempt).
+        self.prior_usage = list(prior_usage)
         self._bigger = larger_max_tokens(config)
         # An earlier attempt of this item was cut off and its retry never answered: retry now.
         self._resume = self._bigger is not None and any(

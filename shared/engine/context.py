@@ -22,13 +22,23 @@ from shared.functions.registry import get_function_instance
 @dataclass
 class JobContext:
     state: State
-    account: Account
     job: Job
     fn: BaseAIFunction
     progress: ProgressTracker
     #: The stages the function declares for this job's payload, and the index of the running one.
     stages: tuple[str, ...]
     stage_index: int
+    _account: Account | None = None
+
+    @property
+    def account(self) -> Account:
+        """The job's account, read on first use (PARSE never needs it: one read less per item)."""
+        if self._account is None:
+            account = get_account(self.state["account_id"])
+            if account is None:
+                raise NotFound(f"account {self.state['account_id']} not found")
+            self._account = account
+        return self._account
 
     @property
     def job_ref(self) -> str:
@@ -73,13 +83,8 @@ def load_context(state: State) -> JobContext:
     missing = [k for k in IDS if not state.get(k)]
     if missing:
         raise InputInvalid(f"job state lacks {', '.join(missing)}")
-    account = get_account(state["account_id"])
-    if account is None:
-        raise NotFound(f"account {state['account_id']} not found")
     job = store.load_job(state["account_id"], state["task_id"])
     fn = get_function_instance(job.function_name)
     stages = tuple(fn.stages(dict(job.payload or {}))) or (MAIN_STAGE,)
     index = int(state.get("stage") or 0)
-    return JobContext(
-        state, account, job, fn, ProgressTracker(account.account_id, job.task_id), stages, index
-    )
+    return JobContext(state, job, fn, ProgressTracker(job.account_id, job.task_id), stages, index)

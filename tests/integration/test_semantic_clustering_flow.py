@@ -328,3 +328,18 @@ def test_generate_ideas_plans_a_pillar_page_for_a_pillar_hub(stack, account):
     assert len(pillar_pages) == 1
     members = [c.name for c in clusters if c.pillar_id == hubs[0].id and c.id != hubs[0].id]
     assert any(name.lower() in pillar_pages[0].target_keywords.lower() for name in members)
+
+
+def test_a_retried_embed_item_does_not_embed_its_stored_batches_again(stack, account, fake_openai):
+    """Two batches in one embed item; the second request fails once: only it is sent again."""
+    site_id, sector_id = _site_sector(account.api_key)
+    add_keywords(account.account_id, _keywords(2049), site_id=site_id, sector_id=sector_id)
+    fake_openai.queue_embedding(None, FakeReply(status=429, headers={"retry-after": "0"}))
+    fake_openai.responder = _namer()
+
+    job = run_job(stack, account.account_id, "auto_cluster", {"sector_id": sector_id}, timeout=240)
+
+    assert job.status == "completed", job.error
+    assert fake_openai.embedding_input_counts() == [2048, 1, 1]  # the batch stored first is kept
+    assert job.result["embedding"] == {"embedded": 2049, "requests": 2, "model": "text-embedding-3-small"}
+    _every_keyword_once(account.account_id, sector_id, job.result)

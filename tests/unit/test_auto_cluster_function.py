@@ -9,7 +9,8 @@ import pytest
 
 from shared.ai.prompts import PromptRegistry, read_data_block
 from shared.errors import AIResponseInvalid
-from shared.functions.auto_cluster.function import AutoClusterFunction, normalize
+from shared.functions.auto_cluster.function import AutoClusterFunction
+from shared.functions.auto_cluster.prompt_strategy import normalize
 
 FN = AutoClusterFunction()
 

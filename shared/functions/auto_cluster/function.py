@@ -7,22 +7,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from shared.ai import validators
-from shared.ai.ai_core import extract_json
 from shared.ai.model_settings import account_ai_config
 from shared.ai.prompts import PromptRegistry, data_block, data_json
 from shared.ai.results import AIResult
 from shared.ai.tracker import StepTracker
-from shared.db.base import iso_now
-from shared.db.models import Account, Cluster, Job, Keyword, Sector, Site, scope_ref
+from shared.db.models import Account, Job, Sector, Site
 from shared.db.repo import (
-    batch_get,
     get_one,
-    save_all,
 )
-from shared.domain.clusters import get_or_create_cluster, keywords_of_cluster
 from shared.domain.keyword_selection import Selection, count_selected, first_and_count, select_keywords
-from shared.errors import AIResponseInvalid, InputInvalid
-from shared.functions.auto_cluster import semantic, semantic_save
+from shared.errors import InputInvalid
+from shared.functions.auto_cluster import prompt_strategy, semantic, semantic_save, strategy
 from shared.functions.auto_cluster.offline import cluster_keywords
 from shared.functions.auto_cluster.prompt import DEFAULT_PROMPT, NAMING_PROMPT, PROMPT_TYPE
 from shared.functions.base import MAIN_STAGE, BaseAIFunction, ItemCalls, ProgressReporter, load_model
@@ -34,18 +29,8 @@ if TYPE_CHECKING:
 KEYWORD_FIELDS = ("keyword", "volume", "difficulty", "intent")
 
 
-def normalize(text: str) -> str:
-    """Case-insensitive, whitespace-insensitive form used to match the AI's keywords to ours."""
-    return " ".join(str(text).lower().split())
-
-
 #: The clustering rule: one credit per started block of 10 keywords, at least one.
 KEYWORDS_PER_CREDIT = 10
-#: ``strategy: auto`` sends up to this many keywords in the seed's single prompt, more semantically.
-PROMPT_MAX_KEYWORDS = 300
-#: The most keywords the single prompt takes even when asked for (its answer repeats every keyword).
-PROMPT_HARD_LIMIT = 2000
-STRATEGIES = ("auto", "prompt", "semantic")
 NAMING_MODEL = "shared.functions.auto_cluster.schema:NamingResponse"
 
 
@@ -110,31 +95,17 @@ class AutoClusterFunction(BaseAIFunction):
         return payloads, selected
 
     def validate_options(self, options: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if "strategy" in options:
-            if options["strategy"] not in STRATEGIES:
-                raise InputInvalid(f"functions.auto_cluster.strategy must be one of: {', '.join(STRATEGIES)}")
-            out["strategy"] = options["strategy"]
-        if "prompt_max_keywords" in options:
-            value = options["prompt_max_keywords"]
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= PROMPT_HARD_LIMIT:
-                raise InputInvalid(
-                    f"functions.auto_cluster.prompt_max_keywords must be 1 to {PROMPT_HARD_LIMIT}"
-                )
-            out["prompt_max_keywords"] = value
-        if "threshold" in options:
-            out["threshold"] = _threshold(options["threshold"], "functions.auto_cluster.threshold")
-        return out
+        return strategy.validate_options(options)
 
     # ------------------------------------------------------------ INIT
     def validate(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
         """``ids`` (the seed's form) or a selection (``sector_id``, ``site_id``, ``unclustered``)."""
         try:
             selection = Selection.from_payload(payload)
-            if payload.get("strategy") is not None and payload["strategy"] not in STRATEGIES:
-                raise InputInvalid(f"strategy must be one of: {', '.join(STRATEGIES)}")
+            if payload.get("strategy") is not None and payload["strategy"] not in strategy.STRATEGIES:
+                raise InputInvalid(f"strategy must be one of: {', '.join(strategy.STRATEGIES)}")
             if payload.get("threshold") is not None:
-                _threshold(payload["threshold"], "threshold")
+                strategy.threshold_value(payload["threshold"], "threshold")
             if not isinstance(payload.get("recluster", False), bool):
                 raise InputInvalid("recluster must be true or false")
         except InputInvalid as exc:
@@ -162,21 +133,23 @@ class AutoClusterFunction(BaseAIFunction):
         options = self.options(account_ai_config(account.account_id))
         selection = Selection.from_payload(payload)
         count = len(selection.ids) if selection.by_ids else count_selected(account.account_id, selection)
-        strategy = payload.get("strategy") or options.get("strategy") or "auto"
-        if strategy == "auto":
-            limit = int(options.get("prompt_max_keywords") or PROMPT_MAX_KEYWORDS)
+        chosen = payload.get("strategy") or options.get("strategy") or "auto"
+        if chosen == "auto":
+            limit = int(options.get("prompt_max_keywords") or strategy.PROMPT_MAX_KEYWORDS)
             # A scope clustered semantically before grows by the incremental path, whatever the size.
-            strategy = (
-                "prompt" if count <= limit and not _has_semantic_clusters(account, selection) else "semantic"
+            chosen = (
+                "prompt"
+                if count <= limit and not strategy.has_semantic_clusters(account, selection)
+                else "semantic"
             )
-        if strategy == "prompt" and count > PROMPT_HARD_LIMIT:
+        if chosen == "prompt" and count > strategy.PROMPT_HARD_LIMIT:
             raise InputInvalid(
-                f"the prompt strategy takes at most {PROMPT_HARD_LIMIT} keywords (selected {count}); "
+                f"the prompt strategy takes at most {strategy.PROMPT_HARD_LIMIT} keywords (selected {count}); "
                 'use "strategy": "semantic" or "auto"'
             )
-        resolved = {**payload, "strategy": strategy, "selected": count}
+        resolved = {**payload, "strategy": chosen, "selected": count}
         if (
-            strategy == "semantic"
+            chosen == "semantic"
             and resolved.get("threshold") is None
             and options.get("threshold") is not None
         ):
@@ -240,32 +213,7 @@ class AutoClusterFunction(BaseAIFunction):
 
     # ------------------------------------------------------------ PARSE
     def parse_response(self, response: str, step_tracker: StepTracker | None = None) -> list[dict[str, Any]]:
-        try:
-            value = json.loads(response)
-        except ValueError:
-            value = extract_json(response)
-        if value is None:
-            raise AIResponseInvalid("the clustering answer contains no JSON")
-        raw = value.get("clusters") if isinstance(value, dict) else value
-        if not isinstance(raw, list):
-            raise AIResponseInvalid('the clustering answer has no "clusters" list')
-        clusters = []
-        for entry in raw:
-            if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
-                continue
-            keywords = entry.get("keywords") or []
-            if isinstance(keywords, str):
-                keywords = [k for k in keywords.split(",")]
-            clusters.append(
-                {
-                    "name": str(entry["name"]).strip()[:200],
-                    "description": str(entry.get("description") or "").strip(),
-                    "keywords": [str(k).strip() for k in keywords if str(k).strip()],
-                }
-            )
-        if step_tracker is not None:
-            step_tracker.add_response_step("PARSE", message=f"{len(clusters)} cluster(s) in the answer")
-        return clusters
+        return prompt_strategy.parse_clusters(response, step_tracker)
 
     def parse_message(self, parsed: Any) -> str:
         return f"{len(parsed)} cluster(s) created"
@@ -282,86 +230,7 @@ class AutoClusterFunction(BaseAIFunction):
         progress_tracker: ProgressReporter | None = None,
         step_tracker: StepTracker | None = None,
     ) -> dict[str, Any]:
-        account_id = account.account_id
-        keywords = batch_get(Keyword, account_id, [k["id"] for k in original_data["keyword_data"]])
-        if not keywords:
-            raise InputInvalid("the keywords of this job no longer exist")
-        site_id = _int_or_none(keywords[0].site_id)
-        sector_id = _int_or_none(keywords[0].sector_id)
-        by_text: dict[str, list[Keyword]] = {}
-        for keyword in keywords:
-            by_text.setdefault(normalize(keyword.keyword), []).append(keyword)
-
-        assigned: dict[int, Keyword] = {}
-        previous_cluster = {int(k.id): _int_or_none(k.cluster_id) for k in keywords}
-        touched: dict[int, Cluster] = {}
-        created = 0
-        skipped_empty: list[str] = []
-        now = iso_now()
-        for entry in parsed:
-            matches = [
-                k
-                for text in entry["keywords"]
-                for k in by_text.get(normalize(text), [])
-                if int(k.id) not in assigned
-            ]
-            matches = list({int(k.id): k for k in matches}.values())
-            if not matches:
-                skipped_empty.append(entry["name"])
-                continue
-            cluster, was_created = get_or_create_cluster(
-                account_id, site_id, sector_id, entry["name"], entry["description"]
-            )
-            created += int(was_created)
-            touched[int(cluster.id)] = cluster
-            for keyword in matches:
-                keyword.cluster_id = int(cluster.id)
-                keyword.cluster_ref = f"{account_id}#{cluster.id}"
-                keyword.status = "mapped"
-                keyword.updated_at = now
-                assigned[int(keyword.id)] = keyword
-        save_all(assigned.values())
-
-        # Clusters that lost keywords to another cluster need new totals too.
-        for keyword_id, old in previous_cluster.items():
-            if old is not None and keyword_id in assigned and int(old) not in touched:
-                old_cluster = get_one(Cluster, account_id, int(old))
-                if old_cluster is not None:
-                    touched[int(old)] = old_cluster
-        for cluster_id, cluster in touched.items():
-            self._recompute(cluster, cluster_id, assigned, previous_cluster)
-
-        unassigned = [k.keyword for k in keywords if int(k.id) not in assigned]
-        return {
-            "strategy": "prompt",
-            "count": created,
-            "clusters_created": created,
-            "clusters_updated": len(touched) - created,
-            "keywords_updated": len(assigned),
-            "clusters": [{"id": cid, "name": c.name} for cid, c in touched.items() if cid in _ids(assigned)],
-            "unassigned_keywords": unassigned,
-            "unassigned_count": len(unassigned),
-            "empty_clusters_skipped": skipped_empty,
-        }
-
-    @staticmethod
-    def _recompute(
-        cluster: Cluster, cluster_id: int, assigned: dict[int, Keyword], previous: dict[int, int | None]
-    ) -> None:
-        """Totals from the index, corrected by this job's own writes (GSIs are eventually consistent)."""
-        members = {int(k.id): k for k in keywords_of_cluster(cluster.account_id, cluster_id)}
-        for keyword_id, keyword in assigned.items():
-            if keyword.cluster_id == cluster_id:
-                members[keyword_id] = keyword
-            elif previous.get(keyword_id) == cluster_id:
-                members.pop(keyword_id, None)
-        cluster.update(
-            actions=[
-                Cluster.keywords_count.set(len(members)),
-                Cluster.volume.set(sum(k.volume for k in members.values())),
-                Cluster.updated_at.set(iso_now()),
-            ]
-        )
+        return prompt_strategy.save_clusters(parsed, original_data, account, progress_tracker, step_tracker)
 
     def done_message(self, result: dict[str, Any]) -> str:
         message = (
@@ -387,7 +256,8 @@ class AutoClusterFunction(BaseAIFunction):
         if stage == "embed":
             return semantic.prepare_embed(account, payload)
         if stage == "cluster":
-            blobs = [r["blob"] for r in earlier.get("embed", []) if r.get("blob")]
+            embedded = earlier.get("embed", [])
+            blobs = [b for r in embedded for b in (r.get("blobs") or ([r["blob"]] if r.get("blob") else []))]
             return {"blobs": blobs}
         if stage == "name":
             created = [i for r in earlier.get("cluster", []) for i in r.get("created_ids") or []]
@@ -479,7 +349,7 @@ class AutoClusterFunction(BaseAIFunction):
         embedded = results.get("embed", [])
         aggregate["embedding"] = {
             "embedded": sum(int(r.get("embedded") or 0) for r in embedded),
-            "requests": sum(1 for r in embedded if r.get("blob")),
+            "requests": sum(int(r.get("requests", 1 if r.get("blob") else 0)) for r in embedded),
             "model": next((r.get("model") for r in embedded if r.get("model")), None),
         }
         named = results.get("name", [])
@@ -490,7 +360,7 @@ class AutoClusterFunction(BaseAIFunction):
     def stage_message(self, stage: str, phase: str, value: Any = None) -> str:
         if stage not in semantic.STAGES:
             return super().stage_message(stage, phase, value)
-        messages = _STAGE_MESSAGES[stage]
+        messages = strategy.STAGE_MESSAGES[stage]
         if phase == "PREP":
             count = (value or {}).get("selected") if stage == "embed" else (value or {}).get("count")
             return messages[phase].format(count=count if count is not None else "the")
@@ -506,52 +376,3 @@ class AutoClusterFunction(BaseAIFunction):
         if job is None:
             raise InputInvalid(f"job {task_id} not found")
         return dict(job.payload or {})
-
-
-_STAGE_MESSAGES = {
-    "embed": {
-        "PREP": "Loading {count} keyword(s)",
-        "AI_CALL": "Embedding keywords",
-        "PARSE": "Keywords embedded",
-        "SAVE": "Saving embeddings",
-    },
-    "cluster": {
-        "PREP": "Clustering keywords",
-        "AI_CALL": "Generating clusters with Igny8 Semantic SEO Model",
-    },
-    "name": {
-        "PREP": "Naming {count} cluster(s)",
-        "AI_CALL": "Naming clusters with Igny8 Semantic SEO Model",
-        "PARSE": "Cluster names read",
-        "SAVE": "Saving cluster names",
-    },
-}
-
-
-def _has_semantic_clusters(account: Account, selection: Selection) -> bool:
-    """Whether the selection's site/sector scope holds clusters with centroids (semantic ones)."""
-    if selection.sector_id is not None:
-        sector = get_one(Sector, account.account_id, selection.sector_id)
-        site_id = int(sector.site_id) if sector is not None else selection.site_id
-        scope = scope_ref(account.account_id, site_id, selection.sector_id)
-    elif selection.site_id is not None:
-        scope = scope_ref(account.account_id, selection.site_id, None)
-    else:
-        return False
-    return any(c.centroid for c in Cluster.by_scope.query(scope, limit=50))
-
-
-def _threshold(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.05 <= float(value) <= 0.95:
-        raise InputInvalid(
-            f"{name} must be a number between 0.05 and 0.95 (the similarity two keywords need)"
-        )
-    return float(value)
-
-
-def _ids(assigned: dict[int, Keyword]) -> set[int]:
-    return {int(k.cluster_id) for k in assigned.values() if k.cluster_id is not None}
-
-
-def _int_or_none(value: float | None) -> int | None:
-    return None if value is None else int(value)

@@ -25,7 +25,7 @@ import shared.clustering as clustering  # numpy loads when a clustering name is 
 from shared.ai.ai_core import AICore
 from shared.ai.embeddings import EmbeddingConfig, plan_batches
 from shared.ai.model_settings import get_embedding_config
-from shared.db.blobs import get_blob, put_blob
+from shared.db.blobs import blob_names, get_blobs, put_blob
 from shared.db.models import Account, Cluster, Keyword, SeedKeyword, scope_ref
 from shared.db.repo import batch_get
 from shared.domain.keyword_selection import Selection, select_keywords
@@ -34,7 +34,10 @@ from shared.keyword_files import normalize_keyword
 STAGES = ("embed", "cluster", "name")
 #: Clusters named per chat call: ~45 answer tokens each, so 100 stay well inside max_tokens (8,000),
 #: and 50,000 keywords (~2,500 clusters) take ~25 calls.
-NAMES_PER_CALL = 100
+NAMES_PER_CALL = 150  # ~40 answer tokens a name: ~6,000 of the 8,000-token budget
+#: Embeddings requests (batches of up to 2,048 inputs) one embed item makes in turn: 50,000
+#: keywords take 25 requests in 7 items, so the per-item bookkeeping stays small.
+EMBED_REQUESTS_PER_ITEM = 4
 SAMPLES = 5  # representative keywords kept per cluster: highest volume, then most central
 UNASSIGNED_LIST_LIMIT = 1000
 VECTOR_ENCODING = "float16"
@@ -134,25 +137,48 @@ def _reusable(account_id: str, rows: Sequence[Keyword], tag: str) -> dict[int, b
 
 
 def embed_items(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """One item per ``EMBED_REQUESTS_PER_ITEM`` batches (each batch is one embeddings request)."""
     batches = data["batches"] or [[]]
-    return [(f"batch-{n:04d}", {"keywords": batch}) for n, batch in enumerate(batches)]
+    groups = [
+        batches[i : i + EMBED_REQUESTS_PER_ITEM] for i in range(0, len(batches), EMBED_REQUESTS_PER_ITEM)
+    ]
+    return [(f"batch-{n:04d}", {"batches": group}) for n, group in enumerate(groups)]
 
 
 def call_embed(data: dict[str, Any], ai: Any) -> tuple[dict[str, Any], str | None, bool]:
-    """Embed one batch and store its vectors as a blob: (summary, model, offline)."""
+    """Embed an item's batches, one request each, and store each batch's vectors as a blob.
+
+    Returns (summary, model, offline). A retried item (an earlier attempt recorded usage) skips
+    the batches whose blob that attempt stored completely (one Query lists them), so no batch is
+    embedded or paid twice; a first attempt makes no such read.
+    """
     import numpy as np
 
-    pairs = data.get("keywords") or []
-    if not pairs:
-        return {"embedded": 0, "blob": None}, None, False
+    batches = [b for b in (data.get("batches") or [data.get("keywords") or []]) if b]
+    if not batches:
+        return {"embedded": 0, "blobs": [], "requests": 0}, None, False
     config, _tag, _offline = embedding_setup(ai.account_id)
-    result = ai.embed([text for _, text in pairs], config)
-    matrix = np.asarray(result.vectors, dtype=np.float32)
-    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-    name = f"embed#{int(pairs[0][0])}"
-    put_blob(ai.account_id, ai.task_id, name, pack_vectors([i for i, _ in pairs], matrix))
-    summary = {"embedded": len(pairs), "blob": name, "model": result.model, "dims": result.dimensions}
-    return summary, result.model, result.offline
+    done = blob_names(ai.account_id, ai.task_id, "embed#") if getattr(ai, "prior_usage", None) else set()
+    names: list[str] = []
+    model, dims, offline = None, None, False
+    for pairs in batches:
+        name = f"embed#{int(pairs[0][0])}"
+        names.append(name)
+        if name in done:
+            continue
+        result = ai.embed([text for _, text in pairs], config)
+        matrix = np.asarray(result.vectors, dtype=np.float32)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        put_blob(ai.account_id, ai.task_id, name, pack_vectors([i for i, _ in pairs], matrix))
+        model, dims, offline = result.model, result.dimensions, result.offline
+    summary = {
+        "embedded": sum(len(pairs) for pairs in batches),
+        "blobs": names,
+        "requests": len(names),  # one answered request per batch, this attempt's or an earlier one's
+        "model": model,
+        "dims": dims,
+    }
+    return summary, model, offline
 
 
 # ---------------------------------------------------------------- cluster
@@ -161,10 +187,8 @@ def _vectors(
 ) -> dict[int, bytes]:
     """Each keyword's vector (float16 bytes): its own row, this job's batches, another row."""
     vectors = {int(k.id): bytes(k.embedding) for k in rows if k.embedding and k.embedding_tag == tag}
-    for name in blobs:
-        data = get_blob(account_id, task_id, name)
-        if data:
-            vectors.update(unpack_vectors(data))
+    for data in get_blobs(account_id, task_id, blobs).values():
+        vectors.update(unpack_vectors(data))
     missing = [k for k in rows if int(k.id) not in vectors and k.seed_shared]
     vectors.update(_reusable(account_id, missing, tag))
     return vectors

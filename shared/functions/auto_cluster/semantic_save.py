@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.ai.results import extract_json
 from shared.db.base import iso_now
-from shared.db.blobs import delete_blobs, get_blob
+from shared.db.blobs import delete_blobs, get_blob, get_blobs
 from shared.db.models import Cluster, Keyword, scope_ref
 from shared.db.repo import allocate_ids, batch_delete, batch_get, batch_save
 from shared.domain.clusters import cluster_name_ref
@@ -53,10 +53,8 @@ def save_clusters(account_id: str, task_id: str, payload: dict[str, Any], blobs:
     tag = result["tag"]
     rows = {int(k.id): k for k in candidates(account_id, payload)}
     vectors: dict[int, bytes] = {}
-    for name in blobs:
-        data = get_blob(account_id, task_id, name)
-        if data:
-            vectors.update(unpack_vectors(data))
+    for data in get_blobs(account_id, task_id, blobs).values():
+        vectors.update(unpack_vectors(data))
     new = result["clusters"]
     new_ids = allocate_ids(account_id, "cluster", len(new), once_key=f"{task_id}#clusters")
     names = _scope_names(account_id, site_id, sector_id)
