@@ -45,6 +45,13 @@ class Job(BaseModel):
     output_tokens = NumberAttribute(default=0)
     cost = NumberAttribute(default=0)
     credits = NumberAttribute(default=0)
+    # Credits reserved from the account's balance when the job was accepted (None: a job started
+    # without a reservation, charged item by item at SAVE), the part of them SAVE has charged,
+    # and when the reservation was settled (the rest refunded) at DONE or failure: once.
+    reserved_credits = NumberAttribute(null=True)
+    reserved_charged = NumberAttribute(null=True)
+    settled = UnicodeAttribute(null=True)
+    settled_refund = NumberAttribute(null=True)
     model = UnicodeAttribute(null=True)
     offline = BooleanAttribute(default=False)
     usage = JSONAttribute(null=True)  # token usage and cost per phase and model (set at DONE/failure)

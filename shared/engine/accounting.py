@@ -6,6 +6,12 @@
 - **Credits**: charged once per saved item, at SAVE, through a conditional ledger write: the
   ledger put, the account's balance update and the account's monthly counter are one DynamoDB
   transaction, so a retried SAVE charges nothing.
+- **Reservations**: a job accepted through the API (``services.jobs.start_job``) is stored in
+  one transaction with its estimated credits taken from the balance (conditional: never below
+  zero). While it holds them, SAVE's charges write the ledger and the monthly counter but not
+  the balance; DONE or the failure handler settles once: the reserved credits the ledger did not
+  use go back (a charge above the reservation takes the difference). Jobs without a
+  reservation are charged from the balance at SAVE.
 - **Monthly spend**: one counter item per account and month (``MonthlySpend``) makes the budget
   check O(1): ``cost`` is added at AI_CALL for every provider answer (money is spent whether or
   not the answer is used), ``credits`` at SAVE.
@@ -29,7 +35,7 @@ from shared.ai.model_settings import ModelConfig
 from shared.ai.pricing import cost_of
 from shared.ai.tracker import CostTracker
 from shared.config import get_settings
-from shared.db.base import connection, utcnow
+from shared.db.base import connection, iso_now, utcnow
 from shared.db.models import Account, CreditEntry, Job, JobItem, MonthlySpend
 from shared.engine import store
 from shared.errors import InsufficientCredits, NotFound
@@ -86,8 +92,9 @@ def settle(job: Job, items: list[JobItem]) -> dict[str, Any]:
     invocation that crashed between its writes.
     """
     usage = aggregate_usage(items)
-    usage["credits"] = charged_credits(job.account_id, job.task_id)
+    usage["credits"] = charged_credits(job.account_id, job.task_id, consistent=True)
     store.set_accounting(job, usage)
+    settle_reservation(job)
     return usage
 
 
@@ -105,8 +112,25 @@ def _reason_codes(exc: TransactWriteError) -> list[str | None]:
     return [r.code if r is not None else None for r in reasons]
 
 
-def charge(account_id: str, task_id: str, item: str, function_name: str, credits: int, cost: float) -> bool:
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0, 0.05 * 2**attempt))
+
+
+def charge(
+    account_id: str,
+    task_id: str,
+    item: str,
+    function_name: str,
+    credits: int,
+    cost: float,
+    reserved: bool = False,
+) -> bool:
     """Charge ``credits`` once for (task, item). Returns False when it was already charged.
+
+    ``reserved``: the job holds a reservation, which already took the credits from the balance;
+    the charge is counted on the job (``reserved_charged``) instead, in the same transaction,
+    conditioned on the reservation not being settled yet. After settlement (an item saved late)
+    the charge falls back to the balance.
 
     Concurrent charges of one account can conflict (TransactionConflict); they are retried here
     with a short jittered backoff so a SAVE never fails for that.
@@ -118,13 +142,21 @@ def charge(account_id: str, task_id: str, item: str, function_name: str, credits
         )
         try:
             with TransactWrite(connection=connection()) as transaction:
-                # Puts come first in the request (pynamodb orders them), so reasons[0] is the entry.
+                # Puts come first in the request (pynamodb orders them), so reasons[0] is the entry
+                # and reasons[1] the balance (or the reservation) update.
                 transaction.save(entry, condition=CreditEntry.entry_id.does_not_exist())
-                transaction.update(
-                    Account(account_id),
-                    actions=[Account.credits.add(-credits)],
-                    condition=Account.account_id.exists(),
-                )
+                if reserved:
+                    transaction.update(
+                        Job(account_id, task_id),
+                        actions=[Job.reserved_charged.add(credits)],
+                        condition=Job.reserved_credits.exists() & Job.settled.does_not_exist(),
+                    )
+                else:
+                    transaction.update(
+                        Account(account_id),
+                        actions=[Account.credits.add(-credits)],
+                        condition=Account.account_id.exists(),
+                    )
                 transaction.update(
                     MonthlySpend(account_id, spend_key(month)),
                     actions=[MonthlySpend.credits.add(credits), MonthlySpend.month.set(month)],
@@ -134,22 +166,26 @@ def charge(account_id: str, task_id: str, item: str, function_name: str, credits
             if codes and codes[0] == "ConditionalCheckFailed":
                 return False
             if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                if reserved:  # settled already: the balance pays
+                    reserved = False
+                    continue
                 raise NotFound(f"account {account_id} not found") from None
             if "TransactionConflict" in codes and attempt < TRANSACTION_ATTEMPTS:
-                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+                _backoff(attempt)
                 continue
             raise
         return True
     raise AssertionError("unreachable")
 
 
-def ledger_entries(account_id: str, task_id: str) -> list[CreditEntry]:
-    return list(CreditEntry.query(account_id, CreditEntry.entry_id.startswith(f"{task_id}#")))
+def ledger_entries(account_id: str, task_id: str, consistent: bool = False) -> list[CreditEntry]:
+    condition = CreditEntry.entry_id.startswith(f"{task_id}#")
+    return list(CreditEntry.query(account_id, condition, consistent_read=consistent))
 
 
-def charged_credits(account_id: str, task_id: str) -> int:
+def charged_credits(account_id: str, task_id: str, consistent: bool = False) -> int:
     """Credits charged for a job: the sum of its ledger entries (the authoritative total)."""
-    return int(sum(int(e.credits or 0) for e in ledger_entries(account_id, task_id)))
+    return int(sum(int(e.credits or 0) for e in ledger_entries(account_id, task_id, consistent)))
 
 
 def ledger_entry(account_id: str, task_id: str, item: str) -> CreditEntry | None:
@@ -161,10 +197,94 @@ def ledger_entry(account_id: str, task_id: str, item: str) -> CreditEntry | None
 
 def charge_item(job: Job, item: JobItem, function_name: str, credits: int) -> int:
     """Charge a saved item once; the credits it was charged (by this or an earlier attempt)."""
-    if charge(job.account_id, job.task_id, item.item, function_name, credits, float(item.cost or 0)):
+    reserved = job.reserved_credits is not None
+    cost = float(item.cost or 0)
+    if charge(job.account_id, job.task_id, item.item, function_name, credits, cost, reserved):
         return credits
     entry = ledger_entry(job.account_id, job.task_id, item.item)
     return int(entry.credits) if entry is not None else credits
+
+
+# ---------------------------------------------------------------- reservations
+def not_enough_credits(needed: int, available: int, label: str) -> InsufficientCredits:
+    return InsufficientCredits(
+        f"not enough credits: this job needs {needed} credit(s) and the account has {available} left. "
+        f"Add credits to the account or select fewer {label} per job."
+    )
+
+
+def insert_reserved_job(job: Job, credits: int, label: str) -> Job:
+    """Store a new job and reserve its estimated credits in one transaction.
+
+    The account's balance goes down by ``credits`` only if it has them (else InsufficientCredits
+    and nothing is stored); the job row records the reservation, so no crash can take credits
+    without a job that will give back what it does not use.
+    """
+    credits = max(int(credits), 0)
+    job.reserved_credits = credits
+    condition = Account.account_id.exists()
+    if credits > 0:
+        condition = condition & (Account.credits >= credits)
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                transaction.save(job, condition=Job.task_id.does_not_exist())
+                transaction.update(
+                    Account(job.account_id), actions=[Account.credits.add(-credits)], condition=condition
+                )
+        except TransactWriteError as exc:
+            codes = _reason_codes(exc)
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                try:
+                    account = Account.get(job.account_id, consistent_read=True)
+                except Account.DoesNotExist:
+                    raise NotFound(f"account {job.account_id} not found") from None
+                raise not_enough_credits(credits, int(account.credits or 0), label) from None
+            if "TransactionConflict" in codes and attempt < TRANSACTION_ATTEMPTS:
+                _backoff(attempt)
+                continue
+            raise
+        return job
+    raise AssertionError("unreachable")
+
+
+def settle_reservation(job: Job) -> int | None:
+    """Settle the job's reservation once: refund ``reserved - charged`` (the ledger's total).
+
+    Returns the credits given back (negative: taken), or None when there was nothing to settle
+    (no reservation, or settled already: a retried DONE or failure handler refunds nothing).
+    The settlement is conditioned on the job's ``reserved_charged`` being the ledger total read,
+    so a charge that lands in between makes it read again; charges after it pay from the balance.
+    """
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        fresh = store.load_job(job.account_id, job.task_id, consistent=True)
+        if fresh.reserved_credits is None or fresh.settled is not None:
+            return None
+        charged = charged_credits(job.account_id, job.task_id, consistent=True)
+        refund = int(fresh.reserved_credits) - charged
+        same_charges = (
+            Job.reserved_charged.does_not_exist() | (Job.reserved_charged == 0)
+            if charged == 0
+            else Job.reserved_charged == charged
+        )
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                transaction.update(
+                    Job(job.account_id, job.task_id),
+                    actions=[Job.settled.set(iso_now()), Job.settled_refund.set(refund)],
+                    condition=Job.settled.does_not_exist() & same_charges,
+                )
+                if refund:
+                    transaction.update(Account(job.account_id), actions=[Account.credits.add(refund)])
+        except TransactWriteError as exc:
+            codes = _reason_codes(exc)
+            retry = "TransactionConflict" in codes or (codes and codes[0] == "ConditionalCheckFailed")
+            if retry and attempt < TRANSACTION_ATTEMPTS:
+                _backoff(attempt)
+                continue  # settled meanwhile (read again: None) or a charge landed
+            raise
+        return refund
+    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------- monthly spend and budgets
@@ -228,17 +348,22 @@ def _uses_provider(config: ModelConfig) -> bool:
 
 
 def check_job_budget(
-    account: Any, fn: BaseAIFunction, payload: dict[str, Any], config: ModelConfig | None = None
+    account: Any,
+    fn: BaseAIFunction,
+    payload: dict[str, Any],
+    config: ModelConfig | None = None,
+    check_credits: bool = True,
 ) -> BudgetCheck:
-    """Raise InsufficientCredits when the job would exceed the account's credits or monthly budget."""
+    """Raise InsufficientCredits when the job would exceed the account's credits or monthly budget.
+
+    ``check_credits=False``: the job holds a reservation of its credits already (INIT of a job
+    started through ``start_job``), only the monthly budget is checked.
+    """
     config = config or fn.model_config(account.account_id, payload.get("model"))
     needed = fn.estimate_credits(payload)
     available = int(account.credits or 0)
-    if needed > available:
-        raise InsufficientCredits(
-            f"not enough credits: this job needs {needed} credit(s) and the account has {available} left. "
-            f"Add credits to the account or select fewer {fn.item_label} per job."
-        )
+    if check_credits and needed > available:
+        raise not_enough_credits(needed, available, fn.item_label)
     month = month_key()
     budget = float(account.monthly_budget_usd) if account.monthly_budget_usd is not None else None
     spend = monthly_spend(account.account_id, month)

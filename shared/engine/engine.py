@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.db.models import Job
-from shared.engine import store
+from shared.engine import accounting, store
 from shared.engine.failures import error_payload, handle_error, handle_item_failure
 from shared.engine.phases import run_ai_call, run_done, run_init, run_parse, run_prep, run_save
 from shared.engine.store import State, job_state
@@ -25,11 +25,25 @@ from shared.functions.registry import canonical_name, get_function_instance
 SYNC_TRANSIENT_ATTEMPTS = 3
 
 
-def create_job(account_id: str, function_name: str, payload: dict[str, Any], mode: str = "async") -> Job:
-    """A new pending job; the caller starts it (Step Functions or ``AIEngine.execute``)."""
+def create_job(
+    account_id: str,
+    function_name: str,
+    payload: dict[str, Any],
+    mode: str = "async",
+    reserve: bool = False,
+) -> Job:
+    """A new pending job; the caller starts it (Step Functions or ``AIEngine.execute``).
+
+    ``reserve``: the job's estimated credits are taken from the account's balance in the same
+    write that stores it (InsufficientCredits, nothing stored, when the balance lacks them),
+    and settled to the real charge when the job ends.
+    """
     name = canonical_name(function_name)
-    get_function_instance(name)  # unknown functions fail here, before anything is stored
-    return store.insert_job(account_id, name, payload, mode)
+    fn = get_function_instance(name)  # unknown functions fail here, before anything is stored
+    if not reserve:
+        return store.insert_job(account_id, name, payload, mode)
+    job = store.new_job(account_id, name, payload, mode)
+    return accounting.insert_reserved_job(job, fn.estimate_credits(payload), fn.item_label)
 
 
 def _with_transient_retry(phase: Callable[[State], State], state: State) -> State:
@@ -75,9 +89,12 @@ class AIEngine:
 
     def run(self, account_id: str, function_name: str, payload: dict[str, Any]) -> Job:
         """Create a job and execute it in this process; the finished Job record."""
-        job = create_job(account_id, function_name, payload, mode="sync")
+        return self.run_job(create_job(account_id, function_name, payload, mode="sync"))
+
+    def run_job(self, job: Job) -> Job:
+        """Execute a created job in this process; the finished Job record."""
         self.execute(job_state(job))
-        return store.load_job(account_id, job.task_id)
+        return store.load_job(job.account_id, job.task_id)
 
 
 def run_ai_task(function_name: str, payload: dict[str, Any], account_id: str) -> Job:

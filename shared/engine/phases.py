@@ -38,7 +38,9 @@ def run_init(state: State) -> State:
     validators.raise_if_invalid(validation)
     config = ctx.model_config()
     check_model_allowed(config.model, ctx.account.account_id)
-    accounting.check_job_budget(ctx.account, ctx.fn, ctx.payload, config)
+    # A job holding a reservation has its credits already; only the monthly budget is checked.
+    reserved = ctx.job.reserved_credits is not None
+    accounting.check_job_budget(ctx.account, ctx.fn, ctx.payload, config, check_credits=not reserved)
     store.set_model(ctx.job, config.model)
     ctx.progress.update("INIT", ctx.percent("INIT"), ctx.fn.init_message(ctx.payload, validation))
     return {**ctx.base_state(), "stage": 0, "stages": len(ctx.stages)}

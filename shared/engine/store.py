@@ -38,7 +38,14 @@ def ids(state: State) -> State:
 # ---------------------------------------------------------------- jobs
 def insert_job(account_id: str, function_name: str, payload: dict[str, Any], mode: str) -> Job:
     """A new pending job (the caller has checked the function exists)."""
-    job = Job(
+    job = new_job(account_id, function_name, payload, mode)
+    job.save()
+    return job
+
+
+def new_job(account_id: str, function_name: str, payload: dict[str, Any], mode: str) -> Job:
+    """A new pending job, not yet stored."""
+    return Job(
         account_id,
         str(uuid.uuid4()),
         function_name=function_name,
@@ -49,8 +56,6 @@ def insert_job(account_id: str, function_name: str, payload: dict[str, Any], mod
         progress=0,
         message="Queued",
     )
-    job.save()
-    return job
 
 
 def job_state(job: Job) -> State:

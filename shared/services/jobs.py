@@ -12,8 +12,8 @@ from shared.ai import validators
 from shared.config import get_settings
 from shared.db.models import Job
 from shared.db.repo import get_account
-from shared.engine.accounting import check_job_budget
-from shared.engine.engine import create_job, run_sync
+from shared.engine.accounting import check_job_budget, settle_reservation
+from shared.engine.engine import AIEngine, create_job
 from shared.engine.store import job_state, mark_start_failed, set_execution_arn
 from shared.errors import EngineError, NotFound
 from shared.functions.registry import get_function_instance
@@ -49,12 +49,17 @@ def prevalidate(account_id: str, function_name: str, payload: dict[str, Any]) ->
 
 
 def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync: bool = False) -> Job:
-    """Validate, create the job and start it; async returns at once with the job pending."""
+    """Validate, create the job and start it; async returns at once with the job pending.
+
+    The job is stored with its estimated credits reserved from the account's balance in one
+    conditional write (InsufficientCredits when concurrent jobs took them first); DONE or the
+    failure handler settles the reservation to the real charge.
+    """
     payload = prevalidate(account_id, function_name, payload)
+    job = create_job(account_id, function_name, payload, mode="sync" if sync else "async", reserve=True)
     metrics.add_metric(name="JobsStarted", unit=MetricUnit.Count, value=1)
     if sync:
-        return run_sync(account_id, function_name, payload)
-    job = create_job(account_id, function_name, payload, mode="async")
+        return AIEngine().run_job(job)
     arn = get_settings().state_machine_arn
     try:
         if not arn:
@@ -64,6 +69,7 @@ def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync
         )
     except Exception as exc:
         mark_start_failed(job, f"could not start the job: {type(exc).__name__}")
+        settle_reservation(job)  # nothing ran: the whole reservation goes back
         raise JobStartFailed("the job could not be started; try again") from exc
     set_execution_arn(job, execution["executionArn"])
     return job
