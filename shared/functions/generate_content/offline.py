@@ -9,14 +9,10 @@ Choices that need variety use a CRC-32 of the text, never ``hash()`` or randomne
 from __future__ import annotations
 
 import html
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from shared.ai.local.text import (
-    COMMERCIAL,
-    COMPARISON,
     DEFAULT_WORD_COUNT,
     HOW_TO,
     MAX_FAQ,
@@ -27,12 +23,10 @@ from shared.ai.local.text import (
     MIN_WORD_COUNT,
     OFFLINE_TAG,
     QUESTION,
-    TOPIC,
     analyse,
     and_list,
     classify,
     clean,
-    comparison_sides,
     content_type_for,
     headline,
     significant_terms,
@@ -41,23 +35,14 @@ from shared.ai.local.text import (
 )
 from shared.domain.content_html import count_words
 from shared.domain.outline import Outline, parse_outline
-
-
-@dataclass
-class _Slot:
-    """One H3 (or a bare H2 body) of the article and the text written for it."""
-
-    heading: str
-    content_type: str
-    details: str
-    keyword: str
-    blocks: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Section:
-    heading: str
-    slots: list[_Slot] = field(default_factory=list)
+from shared.functions.generate_content.offline_blocks import (
+    PARAGRAPHS,
+    Section,
+    Slot,
+    base_blocks,
+    paragraph,
+    related_to,
+)
 
 
 def _keyword_list(value: object) -> list[str]:
@@ -68,33 +53,33 @@ def _keyword_list(value: object) -> list[str]:
     return []
 
 
-def _sections(outline: Outline) -> list[_Section]:
+def _sections(outline: Outline) -> list[Section]:
     """The writer's sections from an idea outline (``shared.domain.outline``)."""
     sections = []
     for part in outline.sections:
         heading = part.heading or (part.blocks[0].subheading if part.blocks else "")
         if not heading:
             continue
-        slots = [_Slot(b.subheading, b.kind, b.details, "") for b in part.blocks]
-        sections.append(_Section(heading, slots or [_Slot("", "paragraph", "", "")]))
+        slots = [Slot(b.subheading, b.kind, b.details, "") for b in part.blocks]
+        sections.append(Section(heading, slots or [Slot("", "paragraph", "", "")]))
     return sections
 
 
-def _sections_from_keywords(primary: str, secondary: Sequence[str]) -> list[_Section]:
+def _sections_from_keywords(primary: str, secondary: Sequence[str]) -> list[Section]:
     """Sections when no outline exists: the basics, then one H2 per non-question keyword."""
-    basics = _Section(
+    basics = Section(
         f"{title_case(primary)}: The Basics",
-        [_Slot(f"What {title_case(primary)} Means", "paragraph", "", primary)],
+        [Slot(f"What {title_case(primary)} Means", "paragraph", "", primary)],
     )
     sections = [basics]
     for keyword in secondary:
         if classify(keyword) == QUESTION or len(sections) > MAX_KEYWORD_SECTIONS:
             continue
         kind = content_type_for(analyse([keyword])[0])
-        sections.append(_Section(headline(keyword), [_Slot("", kind, "", keyword)]))
+        sections.append(Section(headline(keyword), [Slot("", kind, "", keyword)]))
     if len(sections) == 1:
         sections.append(
-            _Section(f"Getting Started with {title_case(primary)}", [_Slot("", "list", "", primary)])
+            Section(f"Getting Started with {title_case(primary)}", [Slot("", "list", "", primary)])
         )
     return sections
 
@@ -112,7 +97,7 @@ def _best_match(
     return max(enumerate(pool), key=score)[1]
 
 
-def _assign_keywords(sections: Sequence[_Section], primary: str, keywords: Sequence[str]) -> None:
+def _assign_keywords(sections: Sequence[Section], primary: str, keywords: Sequence[str]) -> None:
     """Give every slot the keyword its own heading names, else the best term overlap, else rotate.
 
     Overlap with the H3 and its details counts before overlap with the H2; fewer unmatched terms and
@@ -140,152 +125,7 @@ def _assign_keywords(sections: Sequence[_Section], primary: str, keywords: Seque
                 position += 1
 
 
-def _pick(options: Sequence[str], seed: str, round_: int) -> str:
-    return options[(zlib.crc32(seed.encode("utf-8")) + round_) % len(options)]
-
-
-def _usable(templates: Sequence[str], keyword: str, primary: str, related: Sequence[str]) -> list[str]:
-    """Templates that will not repeat the keyword to itself (no related list, or it is the primary)."""
-    others = [r for r in related if r.casefold() != keyword.casefold()]
-    usable = [
-        t
-        for t in templates
-        if (others or "{related}" not in t)
-        and (keyword.casefold() != primary.casefold() or "{primary}" not in t)
-    ]
-    return usable or [t for t in templates if "{related}" not in t] or list(templates)
-
-
-_PARAGRAPHS = (
-    "Readers who search for {kw} usually want a clear, practical answer they can act on. This part of "
-    "the guide to {primary} gives that answer first and then the reasoning behind it.",
-    "This section breaks {kw} into small decisions. Each one looks at the subject from a slightly "
-    "different angle, so readers can pick what fits their own situation.",
-    "It helps to read {kw} alongside {related}. These searches come from the same readers, so answering "
-    "them together keeps the page useful and keeps related ideas in one place.",
-    "A common follow-up to {kw} is what changes the overall result. The honest answer depends on the "
-    "reader's goals, so this section lays out the trade-offs rather than a single rule.",
-    "Before going further with {kw}, it is worth pausing on the basics: what it is, when it matters and "
-    "what people usually get wrong about it. That context makes the rest of {primary} clearer.",
-    "Anyone weighing options for {kw} should look at effort, cost and the result they care about most. "
-    "Writing those three down makes the choices around {primary} far less confusing.",
-    "Many readers arrive from a specific search such as {kw} and then look for the next step. Pointing "
-    "them to {related} keeps the path through {primary} natural.",
-    "What matters most with {kw} is consistency: once readers find an approach that works for them, "
-    "repeating it the same way is what makes the outcome predictable.",
-    "Beginners and experienced readers look at {kw} differently. Beginners need the essentials in plain "
-    "words; experienced readers want the finer points. A good page on {primary} serves both.",
-    "The quickest way to make sense of {kw} is to start from the goal. Once the goal is clear, the "
-    "options narrow down and the next step becomes obvious.",
-    "Questions about {kw} often come up together with {related}. Treating them as one subject avoids "
-    "repeating the same ground and makes the answers easier to compare.",
-    "Small details decide a lot when it comes to {kw}. Noting them down and checking them one at a time "
-    "is the simplest way to see what actually makes a difference.",
-)
-_LIST_ITEMS = (
-    "<strong>{Kw}</strong>: what it means in practice and when it matters.",
-    "<strong>{Kw}</strong>: the questions readers ask first and where they are answered.",
-    "<strong>{Kw}</strong>: how it connects to {primary}.",
-)
-_GENERIC_ITEMS = (
-    "Start with the basics of {kw} before changing anything else.",
-    "Change one thing at a time so you can tell what made the difference.",
-    "Write down what you tried and what happened.",
-    "Compare the result with what you expected from {primary}.",
-)
-
-
-def _fill(template: str, keyword: str, primary: str, related: Sequence[str]) -> str:
-    """Fill a text template; every inserted value is HTML-escaped."""
-    return template.format(
-        kw=f"<em>{html.escape(keyword)}</em>",
-        Kw=html.escape(title_case(keyword)),
-        primary=f"<strong>{html.escape(primary)}</strong>",
-        related=html.escape(and_list(list(related)) or primary),
-    )
-
-
-def _paragraph(slot: _Slot, topic: str, primary: str, related: Sequence[str], round_: int) -> str:
-    templates = _usable(_PARAGRAPHS, slot.keyword, primary, related)
-    text = _fill(_pick(templates, f"{topic}|{slot.keyword}", round_), slot.keyword, primary, related)
-    return f"<p>{text}</p>"
-
-
-def _list_block(slot: _Slot, primary: str, related: Sequence[str]) -> str:
-    items = []
-    for index, keyword in enumerate(unique([slot.keyword, *related])[:6]):
-        templates = _usable(_LIST_ITEMS, keyword, primary, [])
-        items.append(_fill(_pick(templates, keyword, index), keyword, primary, related))
-    if len(items) < 3:
-        items += [_fill(t, slot.keyword, primary, related) for t in _GENERIC_ITEMS[: 4 - len(items)]]
-    tag = "ol" if classify(slot.keyword) == HOW_TO or "step" in slot.heading.lower() else "ul"
-    return f"<{tag}>" + "".join(f"<li>{item}</li>" for item in items) + f"</{tag}>"
-
-
-def _table_block(slot: _Slot, keywords: Sequence[str]) -> str:
-    """A comparison of the two sides of an "x vs y" keyword, else a keyword map of the article."""
-    left, right = comparison_sides(slot.keyword)
-    if right:
-        sides = (left, right)
-        side_stems = [{s for s, _ in significant_terms(side)} for side in sides]
-        searches = [
-            [k for k in keywords if stems & {s for s, _ in significant_terms(k)} and k != slot.keyword][:3]
-            for stems in side_stems
-        ]
-        rows = [
-            ("Related searches", *(", ".join(found) or "none in this list" for found in searches)),
-            ("Keywords mentioning it", *(str(len(found)) for found in searches)),
-        ]
-        header = ("Aspect", title_case(left), title_case(right))
-    else:
-        header = ("Keyword", "Search type", "What the reader wants")
-        wants = {
-            HOW_TO: "Steps to follow",
-            COMPARISON: "A side-by-side comparison",
-            COMMERCIAL: "Options to choose from",
-            QUESTION: "A direct answer",
-            TOPIC: "An explanation",
-        }
-        rows = [
-            (k, classify(k).replace("_", "-"), wants[classify(k)])
-            for k in unique([slot.keyword, *keywords])[:6]
-        ]
-    head_html = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
-    body_html = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head_html}</tr></thead><tbody>{body_html}</tbody></table>"
-
-
-def _related_to(keyword: str, keywords: Sequence[str], limit: int = 3) -> list[str]:
-    stems = {s for s, _ in significant_terms(keyword)}
-    scored = [
-        (-len(stems & {s for s, _ in significant_terms(k)}), i, k)
-        for i, k in enumerate(keywords)
-        if k != keyword
-    ]
-    return [k for score, _, k in sorted(scored) if score < 0][:limit] or [
-        k for k in keywords if k != keyword
-    ][:limit]
-
-
-def _base_blocks(slot: _Slot, topic: str, primary: str, keywords: Sequence[str]) -> list[str]:
-    related = _related_to(slot.keyword, keywords)
-    blocks = []
-    if slot.details:
-        blocks.append(f"<p><em>Section brief:</em> {html.escape(slot.details)}</p>")
-    if slot.content_type == "list":
-        blocks.append(_paragraph(slot, topic, primary, related, 0))
-        blocks.append(_list_block(slot, primary, related))
-    elif slot.content_type == "table":
-        blocks.append(_paragraph(slot, topic, primary, related, 0))
-        blocks.append(_table_block(slot, keywords))
-    else:
-        blocks.append(_paragraph(slot, topic, primary, related, 0))
-    return blocks
-
-
-def _faq(questions: Sequence[str], sections: Sequence[_Section], primary: str) -> str:
+def _faq(questions: Sequence[str], sections: Sequence[Section], primary: str) -> str:
     """FAQ section: each question keyword points to the section that covers its terms."""
     if not questions:
         return ""
@@ -313,7 +153,7 @@ def _faq(questions: Sequence[str], sections: Sequence[_Section], primary: str) -
     return "".join(parts)
 
 
-def _render(sections: Sequence[_Section]) -> str:
+def _render(sections: Sequence[Section]) -> str:
     parts = []
     for section in sections:
         parts.append(f"<h2>{html.escape(section.heading)}</h2>")
@@ -324,17 +164,17 @@ def _render(sections: Sequence[_Section]) -> str:
     return "".join(parts)
 
 
-def _expand(sections: Sequence[_Section], primary: str, keywords: Sequence[str], budget: int) -> None:
+def _expand(sections: Sequence[Section], primary: str, keywords: Sequence[str], budget: int) -> None:
     """Add paragraphs to the slots in turn until the body reaches ``budget`` words."""
     slots = [(section, slot) for section in sections for slot in section.slots]
     words_now = count_words(_render(sections))
     round_ = 1
-    while words_now < budget and round_ <= len(_PARAGRAPHS):
+    while words_now < budget and round_ <= len(PARAGRAPHS):
         for section, slot in slots:
             if words_now >= budget:
                 break
             topic = slot.heading or section.heading
-            block = _paragraph(slot, topic, primary, _related_to(slot.keyword, keywords), round_)
+            block = paragraph(slot, topic, primary, related_to(slot.keyword, keywords), round_)
             if block in slot.blocks:
                 continue
             slot.blocks.append(block)
@@ -408,7 +248,7 @@ def write_article(context: dict) -> dict:
     _assign_keywords(sections, primary, keywords)
     for section in sections:
         for slot in section.slots:
-            slot.blocks = _base_blocks(slot, slot.heading or section.heading, primary, keywords)
+            slot.blocks = base_blocks(slot, slot.heading or section.heading, primary, keywords)
 
     headings = {clean(s.heading).casefold().rstrip("?") for s in sections}
     headings |= {clean(slot.heading).casefold().rstrip("?") for s in sections for slot in s.slots}
