@@ -53,9 +53,15 @@ demo: setup ## Cluster the sample keywords -> ideas -> articles on the local sta
 api: setup ## Serve the HTTP API on 127.0.0.1:3000 over the local stack
 	$(PY) scripts/serve_api.py
 
-bench: setup ## Benchmarks: cold-start import times, clustering quality
+BENCH_VENV := .venv-bench
+
+bench: setup ## Benchmarks: cold start, clustering quality (MiniLM, own venv), clustering and job scale
 	$(PY) bench/cold_start.py
-	$(PY) bench/clustering_quality.py
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/bench.txt
+	$(BENCH_VENV)/bin/python bench/clustering_quality.py
+	$(PY) bench/cluster_algorithm_scale.py
+	$(PY) bench/cluster_scale.py --sizes 1000,10000,50000
 
 clean: ## Remove build and run outputs
 	rm -rf .aws-sam out .coverage .mypy_cache .ruff_cache
