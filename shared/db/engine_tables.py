@@ -14,7 +14,20 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
 from shared.db.base import BaseModel, CompressedJSONAttribute, iso_now
+
+
+class JobByCreated(GlobalSecondaryIndex["Job"]):
+    """An account's jobs by creation time: the jobs list, newest first (ScanIndexForward=False)."""
+
+    class Meta:
+        index_name = "by_created"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
 
 
 class Job(BaseModel):
@@ -60,6 +73,7 @@ class Job(BaseModel):
     updated_at = UnicodeAttribute(default_for_new=iso_now)
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
+    by_created = JobByCreated()
 
     @property
     def tokens(self) -> int:
