@@ -5,8 +5,9 @@ Service functions (used by the API in shared/api and by scripts):
 - ``create_tasks_from_ideas(account_id, idea_ids) -> list[WriterTask]``: one task per idea,
   status ``queued``; the idea becomes ``scheduled``. An idea already turned into a task is not
   duplicated: its existing task is returned as it is (whatever its status), so the call is
-  idempotent and safe to retry. The idea records its task (``ContentIdea.task_id``) with a
-  conditional write, so two concurrent calls cannot both create a task for the same idea.
+  idempotent and safe to retry. The task row and the idea's ``task_id`` are written in one
+  conditional transaction, so two concurrent calls cannot both create a task for the same idea,
+  and each reports as ``created`` only the tasks it wrote.
 - ``list_ideas`` / ``get_idea``, ``list_tasks`` / ``get_task``, ``list_content`` / ``get_content``:
   account-scoped reads (Queries on the account, or on the ideas' ``by_cluster`` index).
 - ``idea_view`` / ``task_view`` / ``content_view``: the JSON shapes the API returns.
@@ -17,15 +18,18 @@ Service functions (used by the API in shared/api and by scripts):
 from __future__ import annotations
 
 import html
+import random
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
 
-from shared.db.base import iso_now
+from shared.db.base import connection, iso_now
 from shared.db.models import Content, ContentIdea, WriterTask
 from shared.db.repo import allocate_ids, batch_get, get_one, page_account, save_all
 from shared.domain.outline import outline_json, outline_summary, split_list
@@ -33,6 +37,8 @@ from shared.errors import InputInvalid, NotFound
 
 MAX_IDEAS_PER_REQUEST = 100
 TASK_TITLE_LIMIT = 300
+#: Attempts of one idea's task transaction when concurrent calls conflict on it.
+TRANSACTION_ATTEMPTS = 5
 
 
 # ---------------------------------------------------------------- ideas -> tasks
@@ -68,23 +74,39 @@ def _task_for(idea: ContentIdea, task_id: int, now: str) -> WriterTask:
     )
 
 
-def _claim(idea: ContentIdea, task_id: int, now: str) -> bool:
-    """Record ``task_id`` on the idea unless it already has a task; False when another call won."""
-    try:
-        idea.update(
-            actions=[
-                ContentIdea.task_id.set(task_id),
-                ContentIdea.status.set("scheduled"),
-                ContentIdea.updated_at.set(now),
-            ],
-            condition=ContentIdea.task_id.does_not_exist(),
-        )
-    except UpdateError as exc:
-        if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+def _create_task(idea: ContentIdea, task_id: int, now: str) -> WriterTask | None:
+    """Write the idea's task and record it on the idea in one transaction.
+
+    None when the idea already has a task (another call won: the idea is re-read). The task row
+    and the idea's ``task_id`` are written together, so no idea ever points at a missing task and
+    each call counts exactly the tasks it wrote.
+    """
+    task = _task_for(idea, task_id, now)
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            with TransactWrite(connection=connection()) as transaction:
+                transaction.save(task, condition=WriterTask.id.does_not_exist())
+                transaction.update(
+                    idea,
+                    actions=[
+                        ContentIdea.task_id.set(task_id),
+                        ContentIdea.status.set("scheduled"),
+                        ContentIdea.updated_at.set(now),
+                    ],
+                    condition=ContentIdea.id.exists() & ContentIdea.task_id.does_not_exist(),
+                )
+        except TransactWriteError as exc:
+            codes = [r.code if r is not None else None for r in exc.cancellation_reasons or []]
+            if "ConditionalCheckFailed" in codes:
+                idea.refresh(consistent_read=True)
+                return None
+            if "TransactionConflict" in codes and attempt < TRANSACTION_ATTEMPTS:
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+                continue
             raise
-        idea.refresh(consistent_read=True)
-        return False
-    return True
+        idea.task_id = task_id
+        return task
+    return None  # pragma: no cover - the loop returns or raises
 
 
 def queue_ideas(account_id: str, idea_ids: Sequence[int]) -> TaskCreation:
@@ -94,36 +116,42 @@ def queue_ideas(account_id: str, idea_ids: Sequence[int]) -> TaskCreation:
         raise InputInvalid("idea_ids is required: a non-empty list of idea ids")
     if len(unique) > MAX_IDEAS_PER_REQUEST:
         raise InputInvalid(f"at most {MAX_IDEAS_PER_REQUEST} ideas per request (got {len(unique)})")
-    ideas = batch_get(ContentIdea, account_id, unique)
+    ideas = batch_get(ContentIdea, account_id, unique, consistent_read=True)
     found = {int(i.id) for i in ideas}
     missing = [i for i in unique if i not in found]
     if missing:
         raise NotFound(f"ideas not found in this account: {', '.join(map(str, missing[:20]))}")
 
-    have_task = [int(i.task_id) for i in ideas if i.task_id is not None]
-    tasks: dict[int, WriterTask] = {int(t.id): t for t in batch_get(WriterTask, account_id, have_task)}
+    # Ids are allocated for the ideas without a task; one that a concurrent call takes first
+    # leaves its id unused (ids are unique, not dense).
     new_ids = iter(allocate_ids(account_id, "task", sum(1 for i in ideas if i.task_id is None)))
     now = iso_now()
-    to_save: list[WriterTask] = []
-    task_of_idea: dict[int, int] = {}
+    tasks: dict[int, WriterTask] = {}
+    created: list[int] = []
     for idea in ideas:
-        if idea.task_id is None and _claim(idea, next(new_ids), now):
-            task = _task_for(idea, int(idea.task_id), now)
-            to_save.append(task)
-            tasks[int(task.id)] = task
-        task_id = int(idea.task_id)
-        task_of_idea[int(idea.id)] = task_id
-        if task_id not in tasks:
-            # Claimed by another call (or by one that stopped before writing the task):
-            # read it, and write it only if it really does not exist.
-            existing = get_one(WriterTask, account_id, task_id)
-            if existing is None:
-                existing = _task_for(idea, task_id, now)
-                to_save.append(existing)
-            tasks[task_id] = existing
-    save_all(to_save)
-    created = [int(t.id) for t in to_save]
-    return TaskCreation(tasks=[tasks[task_of_idea[i]] for i in unique], created=created)
+        if idea.task_id is None:
+            task = _create_task(idea, next(new_ids), now)
+            if task is not None:
+                tasks[int(idea.id)] = task
+                created.append(int(task.id))
+    have_task = {int(i.id): int(i.task_id) for i in ideas if int(i.id) not in tasks}
+    stored = {
+        int(t.id): t
+        for t in batch_get(WriterTask, account_id, list(have_task.values()), consistent_read=True)
+    }
+    repaired: list[WriterTask] = []
+    for idea in ideas:
+        idea_id = int(idea.id)
+        if idea_id in tasks:
+            continue
+        task_id = have_task[idea_id]
+        if task_id not in stored:  # an idea recorded before tasks were written in one transaction
+            stored[task_id] = _task_for(idea, task_id, now)
+            repaired.append(stored[task_id])
+        tasks[idea_id] = stored[task_id]
+    save_all(repaired)
+    created.extend(int(t.id) for t in repaired)
+    return TaskCreation(tasks=[tasks[i] for i in unique], created=created)
 
 
 def create_tasks_from_ideas(account_id: str, idea_ids: list[int]) -> list[WriterTask]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.db.base import iso_now
 from shared.db.models import Counter, Keyword, SeedKeyword
-from shared.db.repo import BATCH_GET_LIMIT, allocate_ids, save_all
+from shared.db.repo import BATCH_GET_LIMIT, allocate_ids, batch_get, save_all
 
 INTENTS = ("informational", "commercial", "transactional", "navigational")
 
@@ -52,6 +52,7 @@ def create_keywords(
         return result
     existing = {s.keyword_norm: s for s in _existing_seeds(account_id, list(unique))}
     slot = f"{site_id or 0}:{sector_id or 0}"
+    unwritten = _unwritten_keywords(account_id, existing, slot)
     new_seeds = [norm for norm in unique if norm not in existing]
     seed_ids = iter(allocate_ids(account_id, "seed_keyword", len(new_seeds)))
     to_create = [n for n in unique if n not in existing or slot not in (existing[n].keyword_ids or {})]
@@ -72,12 +73,14 @@ def create_keywords(
                 cpc=row.get("cpc"),
                 keyword_ids={},
             )
+        elif norm in unwritten:
+            pass  # an earlier import recorded the keyword but failed before writing it: write it now
         elif slot in (seed.keyword_ids or {}):
             result.duplicates.append(row["keyword"])
             continue
         keyword = Keyword(
             account_id,
-            next(keyword_ids),
+            unwritten[norm] if norm in unwritten else next(keyword_ids),
             seed_keyword_id=int(seed.id),
             keyword=seed.keyword,
             seed_volume=int(seed.volume or 0),
@@ -91,12 +94,33 @@ def create_keywords(
             created_at=now,
             updated_at=now,
         )
-        seed.keyword_ids = {**(seed.keyword_ids or {}), slot: int(keyword.id)}
-        seeds_to_save.append(seed)
+        if norm not in unwritten:
+            seed.keyword_ids = {**(seed.keyword_ids or {}), slot: int(keyword.id)}
+            seeds_to_save.append(seed)
         result.created.append(keyword)
+    # Seeds first: a seed records its keyword's id before the keyword row exists, so a write that
+    # fails part-way leaves nothing visible, and the retry finds the recorded ids without rows
+    # (``_unwritten_keywords``) and writes those keywords under the same ids: never a duplicate.
     save_all(seeds_to_save)
     save_all(result.created)
     return result
+
+
+def _unwritten_keywords(account_id: str, seeds: dict[str, SeedKeyword], slot: str) -> dict[str, int]:
+    """``{norm: keyword id}`` of the seeds whose keyword in ``slot`` was recorded but never written.
+
+    An import that failed between writing its seeds and writing its keywords leaves such ids; a
+    keyword deleted since is no such case (a delete clears the seed's slot too).
+    """
+    recorded = {
+        norm: int(seed.keyword_ids[slot]) for norm, seed in seeds.items() if slot in (seed.keyword_ids or {})
+    }
+    if not recorded:
+        return {}
+    written = {
+        int(k.id) for k in batch_get(Keyword, account_id, list(recorded.values()), consistent_read=True)
+    }
+    return {norm: kid for norm, kid in recorded.items() if kid not in written}
 
 
 #: Seed rows one Query page (1 MB) returns, conservatively (a row is ~150-250 bytes).

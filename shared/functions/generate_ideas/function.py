@@ -57,6 +57,16 @@ def description_text(description: Any) -> str:
     return description if isinstance(description, str) else str(description)
 
 
+def _titles_of_clusters(account_id: str, cluster_ids: set[int], exclude: set[int]) -> set[tuple[int, str]]:
+    """``(cluster id, normalised title)`` of the clusters' stored ideas (one index Query each)."""
+    taken: set[tuple[int, str]] = set()
+    for cluster_id in cluster_ids:
+        for idea in ContentIdea.by_cluster.query(f"{account_id}#{cluster_id}"):
+            if idea.account_id == account_id and int(idea.id) not in exclude:
+                taken.add((cluster_id, _norm(idea.idea_title)))
+    return taken
+
+
 def _pillar_members(account_id: str, clusters: list[Cluster]) -> dict[int, list[str]]:
     """For each requested cluster that is the hub of a pillar: the names of the pillar's other clusters."""
     members: dict[int, list[str]] = {}
@@ -267,6 +277,19 @@ class GenerateIdeasFunction(BaseAIFunction):
                 matched.append((idea, cluster))
         # The same ids on a retried SAVE: the ideas are overwritten, never duplicated.
         ids = allocate_ids(account_id, "idea", len(matched), once_key=original_data.get("_save_key"))
+        # A re-run adds only new titles: an idea whose title its cluster already has (from an
+        # earlier job, or twice in this answer) is skipped. The ideas of this SAVE's own ids (a
+        # retried SAVE) are not "earlier": they are overwritten as before.
+        taken = _titles_of_clusters(account_id, {int(c.id) for _, c in matched}, exclude=set(ids))
+        fresh: list[tuple[int, tuple[dict[str, Any], Cluster]]] = []
+        repeated: list[str] = []
+        for idea_id, (idea, cluster) in zip(ids, matched, strict=True):
+            key = (int(cluster.id), _norm(idea["title"]))
+            if key in taken:
+                repeated.append(idea["title"])
+                continue
+            taken.add(key)
+            fresh.append((idea_id, (idea, cluster)))
         now = iso_now()
         records = [
             ContentIdea(
@@ -286,7 +309,7 @@ class GenerateIdeasFunction(BaseAIFunction):
                 created_at=now,
                 updated_at=now,
             )
-            for idea_id, (idea, cluster) in zip(ids, matched, strict=True)
+            for idea_id, (idea, cluster) in fresh
         ]
         save_all(records)
         if step_tracker is not None:
@@ -299,6 +322,7 @@ class GenerateIdeasFunction(BaseAIFunction):
                 for r in records
             ],
             "unmatched_ideas": unmatched,
+            "existing_titles_skipped": repeated,
         }
 
     def done_message(self, result: dict[str, Any]) -> str:
@@ -306,4 +330,7 @@ class GenerateIdeasFunction(BaseAIFunction):
         unmatched = len(result.get("unmatched_ideas") or [])
         if unmatched:
             message += f", {unmatched} idea(s) matched no cluster and were skipped"
+        repeated = len(result.get("existing_titles_skipped") or [])
+        if repeated:
+            message += f", {repeated} idea(s) repeated a title the cluster already has and were skipped"
         return message
