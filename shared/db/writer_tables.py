@@ -53,6 +53,8 @@ class Content(BaseModel):
     categories = JSONAttribute(default=list)
     status = UnicodeAttribute(default="draft")  # draft | review | published
     metadata = JSONAttribute(default=dict)
+    # The on-page checks at SAVE: {score, checks: {name: bool}, details} (shared.domain.seo_checks).
+    seo = JSONAttribute(null=True)
     cluster_id = NumberAttribute(null=True)
     idea_id = NumberAttribute(null=True)
     site_id = NumberAttribute(null=True)

@@ -6,7 +6,8 @@ failing check can say why, and ``score`` is the share of checks passed (0-100). 
 
 - ``meta_title_length``: the meta title has 1-60 characters;
 - ``meta_description_length``: the meta description has 120-160 characters;
-- ``keyword_in_title`` / ``keyword_in_h1`` (the H1, else the first heading) /
+- ``keyword_in_title`` / ``keyword_in_h1`` (the body's H1, else the title the page renders as
+  its H1) /
   ``keyword_in_intro`` (the first 100 words) / ``keyword_in_h2`` (at least one H2): the primary
   keyword, matched case-insensitively on word boundaries;
 - ``secondary_keywords_used``: at least half of the secondary keywords appear in the text;
@@ -157,8 +158,10 @@ def check_article(
     text = " ".join("".join(outline.text).split())
     words = _WORD.findall(text)
     keyword = (primary_keyword or "").strip()
+    # The page's H1: the body's own, else the title (the page template renders it as the H1),
+    # else the body's first heading.
     h1 = next((t for level, t in outline.headings if level == 1), None)
-    first_heading = h1 if h1 is not None else (outline.headings[0][1] if outline.headings else "")
+    first_heading = h1 or title or (outline.headings[0][1] if outline.headings else "")
     secondary = [k for k in (secondary_keywords or []) if k.strip()]
     used = [k for k in secondary if _contains(text, k)]
     levels = [level for level, _ in outline.headings]
@@ -174,7 +177,7 @@ def check_article(
         "meta_title_length": 0 < meta_len <= META_TITLE_MAX,
         "meta_description_length": low <= desc_len <= high,
         "keyword_in_title": bool(keyword) and _contains(title or meta_title or "", keyword),
-        "keyword_in_h1": bool(keyword) and _contains(first_heading or title or "", keyword),
+        "keyword_in_h1": bool(keyword) and _contains(first_heading, keyword),
         "keyword_in_intro": bool(keyword) and _contains(" ".join(words[:INTRO_WORDS]), keyword),
         "keyword_in_h2": bool(keyword)
         and any(_contains(t, keyword) for lv, t in outline.headings if lv == 2),

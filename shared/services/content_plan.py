@@ -293,6 +293,7 @@ def content_view(content: Content, with_html: bool = False) -> dict[str, Any]:
         "categories": list(content.categories or []),
         "status": content.status,
         "offline_draft": bool(metadata.get("offline_draft")),
+        "seo": content_seo(content),
         "metadata": metadata,
         "cluster_id": content.cluster_id,
         "idea_id": content.idea_id,
@@ -304,6 +305,18 @@ def content_view(content: Content, with_html: bool = False) -> dict[str, Any]:
     if with_html:
         view["html"] = content.html_content or ""
     return view
+
+
+def content_seo(content: Content) -> dict[str, Any] | None:
+    """``{score, checks}`` of the article's on-page checks (None for one saved before them)."""
+    seo = dict(content.seo or {})
+    if not seo:
+        return None
+    return {
+        "score": seo.get("score"),
+        "checks": dict(seo.get("checks") or {}),
+        "details": seo.get("details") or {},
+    }
 
 
 # ---------------------------------------------------------------- article files
