@@ -9,7 +9,8 @@ failing check can say why, and ``score`` is the share of checks passed (0-100). 
 - ``keyword_in_title`` / ``keyword_in_h1`` (the body's H1, else the title the page renders as
   its H1) /
   ``keyword_in_intro`` (the first 100 words) / ``keyword_in_h2`` (at least one H2): the primary
-  keyword, matched case-insensitively on word boundaries;
+  keyword, matched case-insensitively on word boundaries, plural and inflected forms included
+  (``mentions``);
 - ``secondary_keywords_used``: at least half of the secondary keywords appear in the text;
 - ``word_count_on_target``: within ±20% of the idea's estimated word count;
 - ``heading_levels``: no heading level skipped (an H2 followed by an H4, say);
@@ -106,11 +107,17 @@ class _Outline(HTMLParser):
             self._open[1].append(data)
 
 
-def _contains(text: str, phrase: str) -> bool:
+#: Word endings a mention may add to a keyword's words: plurals and common inflections
+#: (English -s/-es, German -e/-en/-n/-er/-ern), as SEO tools match word forms.
+_INFLECTION = r"(?:s|es|e|en|n|er|ern)?"
+
+
+def mentions(text: str, phrase: str) -> bool:
+    """Whether ``text`` names ``phrase``: its words in order, whole words, any case, inflected."""
     words = _WORD.findall(phrase.lower())
     if not words:
         return False
-    pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)"
+    pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) + _INFLECTION for w in words) + r"(?!\w)"
     return re.search(pattern, text.lower()) is not None
 
 
@@ -163,7 +170,7 @@ def check_article(
     h1 = next((t for level, t in outline.headings if level == 1), None)
     first_heading = h1 or title or (outline.headings[0][1] if outline.headings else "")
     secondary = [k for k in (secondary_keywords or []) if k.strip()]
-    used = [k for k in secondary if _contains(text, k)]
+    used = [k for k in secondary if mentions(text, k)]
     levels = [level for level, _ in outline.headings]
     skipped = [f"h{a}->h{b}" for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
     repeated = _repeated(outline.paragraphs)
@@ -176,11 +183,11 @@ def check_article(
     checks = {
         "meta_title_length": 0 < meta_len <= META_TITLE_MAX,
         "meta_description_length": low <= desc_len <= high,
-        "keyword_in_title": bool(keyword) and _contains(title or meta_title or "", keyword),
-        "keyword_in_h1": bool(keyword) and _contains(first_heading, keyword),
-        "keyword_in_intro": bool(keyword) and _contains(" ".join(words[:INTRO_WORDS]), keyword),
+        "keyword_in_title": bool(keyword) and mentions(title or meta_title or "", keyword),
+        "keyword_in_h1": bool(keyword) and mentions(first_heading, keyword),
+        "keyword_in_intro": bool(keyword) and mentions(" ".join(words[:INTRO_WORDS]), keyword),
         "keyword_in_h2": bool(keyword)
-        and any(_contains(t, keyword) for lv, t in outline.headings if lv == 2),
+        and any(mentions(t, keyword) for lv, t in outline.headings if lv == 2),
         "secondary_keywords_used": not secondary or len(used) >= SECONDARY_SHARE * len(secondary),
         "word_count_on_target": not target_words
         or abs(len(words) - target_words) <= WORD_COUNT_TOLERANCE * target_words,

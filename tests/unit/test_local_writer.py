@@ -265,3 +265,28 @@ def test_the_same_outline_as_json_or_text_gives_the_same_sections() -> None:
     from_text = parse_outline(render_outline(as_json))
     assert from_json.introduction == from_text.introduction == "Why grinders matter."
     assert from_json.sections == from_text.sections
+
+
+def test_offline_drafts_pass_their_own_on_page_checks(ideas: list[dict]) -> None:
+    from shared.domain.seo_checks import check_article, describe_failures
+
+    assert len(ideas) >= 9
+    for idea in ideas:
+        context = _context(idea)
+        article = write_article(context)
+        report = check_article(
+            article["content"],
+            title=article["title"],
+            meta_title=article["meta_title"],
+            meta_description=article["meta_description"],
+            primary_keyword=article["primary_keyword"],
+            secondary_keywords=article["secondary_keywords"],
+            target_words=context.get("estimated_word_count"),
+        )
+        assert report.failing == [], (
+            idea["title"],
+            describe_failures(report),
+            report.details["repeated_paragraphs"],
+        )
+        assert "Section brief" not in article["content"]
+        assert article["tags"] and article["primary_keyword"]

@@ -35,8 +35,8 @@ from shared.ai.local.text import (
 )
 from shared.domain.content_html import count_words
 from shared.domain.outline import Outline, parse_outline
+from shared.domain.seo_checks import mentions
 from shared.functions.generate_content.offline_blocks import (
-    PARAGRAPHS,
     Section,
     Slot,
     base_blocks,
@@ -164,21 +164,27 @@ def _render(sections: Sequence[Section]) -> str:
     return "".join(parts)
 
 
-def _expand(sections: Sequence[Section], primary: str, keywords: Sequence[str], budget: int) -> None:
-    """Add paragraphs to the slots in turn until the body reaches ``budget`` words."""
+def _expand(
+    sections: Sequence[Section], primary: str, keywords: Sequence[str], budget: int, used: set[str]
+) -> None:
+    """Add paragraphs to the slots in turn until the body reaches ``budget`` words; no paragraph
+    of the article is written twice (``used``)."""
     slots = [(section, slot) for section in sections for slot in section.slots]
     words_now = count_words(_render(sections))
     round_ = 1
-    while words_now < budget and round_ <= len(PARAGRAPHS):
+    while words_now < budget:
+        added = False
         for section, slot in slots:
             if words_now >= budget:
                 break
             topic = slot.heading or section.heading
-            block = paragraph(slot, topic, primary, related_to(slot.keyword, keywords), round_)
-            if block in slot.blocks:
-                continue
-            slot.blocks.append(block)
-            words_now += count_words(block)
+            block = paragraph(slot, topic, primary, related_to(slot.keyword, keywords), round_, used)
+            if block:
+                slot.blocks.append(block)
+                words_now += count_words(block)
+                added = True
+        if not added:
+            break  # every paragraph this article could take is in it
         round_ += 1
 
 
@@ -198,11 +204,30 @@ def _meta_title(title: str) -> str:
     return lead if 0 < len(lead) <= META_TITLE_LIMIT else _shorten(title, META_TITLE_LIMIT)
 
 
-def _meta_description(primary: str, secondary: Sequence[str]) -> str:
-    text = f"Offline draft on {primary}"
+#: The meta description's length the on-page checks ask for (shared.domain.seo_checks).
+META_DESCRIPTION_MIN = 120
+_DESCRIPTION_FILLERS = (
+    "A practical guide with the main questions answered.",
+    "Offline draft: review it before publishing.",
+    "Clear steps, trade-offs and what to do next.",
+    "Tips and next steps inside.",
+    "A draft to review.",
+    "Read on.",
+)
+
+
+def _meta_description(title: str, primary: str, secondary: Sequence[str]) -> str:
+    """120-160 characters: the title, what it covers, and that it is a draft to review."""
+    text = f"{title}: {primary} explained"
     if secondary:
-        text += f", covering {and_list(list(secondary[:3]))}"
-    return _shorten(text + ".", META_DESCRIPTION_LIMIT)
+        text += f", with {and_list(list(secondary[:3]))}"
+    text = _shorten(text + ".", META_DESCRIPTION_LIMIT)
+    for filler in _DESCRIPTION_FILLERS:
+        if len(text) >= META_DESCRIPTION_MIN:
+            break
+        if len(text) + 1 + len(filler) <= META_DESCRIPTION_LIMIT:
+            text = f"{text} {filler}"
+    return text
 
 
 def _tags(keywords: Sequence[str]) -> list[str]:
@@ -245,10 +270,19 @@ def write_article(context: dict) -> dict:
         or _sections(parse_outline(str(context.get("description") or "")))
         or _sections_from_keywords(primary, secondary)
     )
+    if not any(mentions(section.heading, primary) for section in sections):
+        # The primary keyword in at least one H2 (the on-page checks): a basics section first.
+        basics = f"{title_case(primary)}: The Basics"
+        sections.insert(
+            0, Section(basics, [Slot(f"What {title_case(primary)} Means", "paragraph", "", primary)])
+        )
+    if not mentions(title, primary):
+        title = f"{title_case(primary)}: {title}"
     _assign_keywords(sections, primary, keywords)
+    used: set[str] = set()
     for section in sections:
         for slot in section.slots:
-            slot.blocks = base_blocks(slot, slot.heading or section.heading, primary, keywords)
+            slot.blocks = base_blocks(slot, slot.heading or section.heading, primary, keywords, used)
 
     headings = {clean(s.heading).casefold().rstrip("?") for s in sections}
     headings |= {clean(slot.heading).casefold().rstrip("?") for s in sections for slot in s.slots}
@@ -263,13 +297,13 @@ def write_article(context: dict) -> dict:
         f"publishing.</p>"
     )
     faq = _faq(questions, sections, primary)
-    _expand(sections, primary, keywords, target - count_words(opening) - count_words(faq))
+    _expand(sections, primary, keywords, target - count_words(opening) - count_words(faq), used)
     content = opening + _render(sections) + faq
     return {
         "content": content,
         "title": title,
         "meta_title": _meta_title(title),
-        "meta_description": _meta_description(primary, secondary),
+        "meta_description": _meta_description(title, primary, secondary),
         "primary_keyword": primary,
         "secondary_keywords": secondary,
         "tags": _tags(keywords),

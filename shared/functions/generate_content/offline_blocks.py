@@ -7,6 +7,7 @@ that need variety use a CRC-32 of the text, never ``hash()`` or randomness.
 from __future__ import annotations
 
 import html
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -108,10 +109,31 @@ def fill(template: str, keyword: str, primary: str, related: Sequence[str]) -> s
     )
 
 
-def paragraph(slot: Slot, topic: str, primary: str, related: Sequence[str], round_: int) -> str:
-    templates = _usable(PARAGRAPHS, slot.keyword, primary, related)
-    text = fill(pick(templates, f"{topic}|{slot.keyword}", round_), slot.keyword, primary, related)
-    return f"<p>{text}</p>"
+def words_of(fragment: str) -> str:
+    """The words of an HTML fragment, lower-cased: two paragraphs with the same words are one."""
+    return " ".join(re.findall(r"\w+", html.unescape(re.sub(r"<[^>]+>", " ", fragment)).lower()))
+
+
+def paragraph(
+    slot: Slot, topic: str, primary: str, related: Sequence[str], round_: int, used: set[str] | None = None
+) -> str:
+    """A paragraph for ``slot``; with ``used`` (the article's paragraphs so far), never one of them
+    (the next unused template is taken; "" when every template is used for this keyword)."""
+    # The slot's keyword first; once its templates are used up, its related keywords in turn,
+    # then the slot's own heading as the subject.
+    pool = unique([slot.keyword, *related, topic.lower()]) if used is not None else [slot.keyword]
+    for keyword in pool:
+        others = [r for r in unique([slot.keyword, *related]) if r != keyword] or list(related)
+        templates = _usable(PARAGRAPHS, keyword, primary, others)
+        start = (zlib.crc32(f"{topic}|{keyword}".encode()) + round_) % len(templates)
+        for offset in range(len(templates)):
+            text = f"<p>{fill(templates[(start + offset) % len(templates)], keyword, primary, others)}</p>"
+            key = words_of(text)
+            if used is None or key not in used:
+                if used is not None:
+                    used.add(key)
+                return text
+    return ""
 
 
 def _list_block(slot: Slot, primary: str, related: Sequence[str]) -> str:
@@ -172,17 +194,18 @@ def related_to(keyword: str, keywords: Sequence[str], limit: int = 3) -> list[st
     ][:limit]
 
 
-def base_blocks(slot: Slot, topic: str, primary: str, keywords: Sequence[str]) -> list[str]:
+def base_blocks(
+    slot: Slot, topic: str, primary: str, keywords: Sequence[str], used: set[str] | None = None
+) -> list[str]:
     related = related_to(slot.keyword, keywords)
     blocks = []
     if slot.details:
-        blocks.append(f"<p><em>Section brief:</em> {html.escape(slot.details)}</p>")
+        # The brief's details as a sentence of the text (never a "Section brief:" label).
+        detail = slot.details.strip().rstrip(".")
+        blocks.append(f"<p>Here the focus is on {html.escape(detail[:1].lower() + detail[1:])}.</p>")
+    blocks.append(paragraph(slot, topic, primary, related, 0, used))
     if slot.content_type == "list":
-        blocks.append(paragraph(slot, topic, primary, related, 0))
         blocks.append(_list_block(slot, primary, related))
     elif slot.content_type == "table":
-        blocks.append(paragraph(slot, topic, primary, related, 0))
         blocks.append(_table_block(slot, keywords))
-    else:
-        blocks.append(paragraph(slot, topic, primary, related, 0))
-    return blocks
+    return [b for b in blocks if b]
