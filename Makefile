@@ -47,8 +47,8 @@ integration: setup ## Integration tests (real state machine on the local stack)
 
 test: lint typecheck check-template pytest ## The CI gate: lint, types, template checks, tests
 
-demo: setup ## Cluster the sample keywords -> ideas -> articles on the local stack; writes out/
-	$(PY) scripts/demo.py
+demo: setup ## igny8 run on the sample keywords: clusters -> ideas -> articles, exports, report in out/
+	$(VENV)/bin/igny8 run data/sample_keywords.csv --out out
 
 api: setup ## Serve the HTTP API on 127.0.0.1:3000 over the local stack
 	$(PY) scripts/serve_api.py
@@ -62,6 +62,7 @@ bench: setup ## Benchmarks: cold start, clustering quality (MiniLM, own venv), c
 	$(BENCH_VENV)/bin/python bench/clustering_quality.py
 	$(PY) bench/cluster_algorithm_scale.py
 	$(PY) bench/cluster_scale.py --sizes 1000,10000,50000
+	$(PY) bench/api_latency.py --keywords 50000
 
 clean: ## Remove build and run outputs
 	rm -rf .aws-sam out .coverage .mypy_cache .ruff_cache

@@ -1,7 +1,9 @@
 """``igny8``: the command line over the IGNY8 HTTP API.
 
-Without ``--api`` the commands run against an in-process local AWS stack (moto), exactly as
-``make demo`` does; with ``--api URL --key KEY`` they talk to a deployed API over HTTPS.
+With ``--api URL --key KEY`` the commands talk to a deployed API over HTTPS; without it, to the
+local API that ``make api`` runs (found through ``.igny8/local.json``), or, for ``import``,
+``cluster`` and ``run`` when none runs, to a private in-process local stack (moto), as ``make
+demo`` does.
 """
 
 __all__ = ["__version__"]

@@ -1,70 +1,48 @@
-"""The ``igny8`` command: a click group and its commands (``import``, ``cluster``)."""
+"""The ``igny8`` command: the click group, ``import`` and ``cluster``; the others are registered below."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager as ContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-from igny8_cli.client import Api, ApiError, HttpTransport
+from igny8_cli.autocluster import start_auto_cluster
+from igny8_cli.client import ApiError
+from igny8_cli.commands_export import export_command, report_command
+from igny8_cli.commands_jobs import jobs_command
+from igny8_cli.commands_plan import ideas_command, tasks_command, write_command
+from igny8_cli.commands_publish import publish_command, wordpress_command
+from igny8_cli.commands_run import run_command
 from igny8_cli.importing import (
     Imported,
     api_norm,
     describe_export,
+    describe_upload,
     ensure_sector,
     ensure_site,
     import_rows,
     read_export,
+    upload_export,
 )
 from igny8_cli.progress import JobProgress
+from igny8_cli.target import Target, info
+
+__all__ = ["OUTPUT_COLUMNS", "Target", "cli", "main"]
 
 OUTPUT_COLUMNS = ("keyword", "cluster_id", "cluster", "pillar", "volume", "difficulty", "intent")
-AUTO_CLUSTER = "/v1/planner/keywords/auto_cluster/"
-
-
-def _local_api() -> ContextManager[Api]:
-    from igny8_cli.local import local_api
-
-    return local_api()
-
-
-@dataclass
-class Target:
-    """Where the commands send their requests; tests may pass one as ``obj`` with ``local`` replaced."""
-
-    api_url: str | None = None
-    api_key: str | None = None
-    local: Callable[[], ContextManager[Api]] = field(default=_local_api)
-
-    @property
-    def is_local(self) -> bool:
-        return not self.api_url
-
-    def describe(self) -> str:
-        if self.api_url:
-            return f"API {self.api_url}"
-        from igny8_cli.local import ai_provider
-
-        return f"local stack in process (AI: {ai_provider()})"
-
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[Api]:
-        if self.api_url:
-            yield Api(HttpTransport(self.api_url, self.api_key))
-        else:
-            with self.local() as api:
-                yield api
 
 
 class Igny8Group(click.Group):
-    """Turns the API's errors into one line on stderr and exit code 1 (never a traceback)."""
+    """Turns the API's errors into one line on stderr and exit code 1 (never a traceback).
+
+    ``--help`` lists the commands in the order of the flow, not alphabetically.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -73,18 +51,14 @@ class Igny8Group(click.Group):
             raise click.ClickException(" ".join(str(exc).split())) from None
 
 
-def info(text: str) -> None:
-    click.echo(text, err=True)
-
-
 @click.group(cls=Igny8Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--api",
     "api_url",
     envvar="IGNY8_API_URL",
     metavar="URL",
-    help="A deployed API's base URL, stage included (env IGNY8_API_URL). Without it the command "
-    "runs on an in-process local stack, like `make demo`.",
+    help="A deployed API's base URL, stage included (env IGNY8_API_URL). Without it the commands "
+    "use the local API of `make api` when it runs, else (import, cluster, run) a private local stack.",
 )
 @click.option(
     "--key", "api_key", envvar="IGNY8_API_KEY", metavar="KEY", help="API key for --api (env IGNY8_API_KEY)."
@@ -92,10 +66,19 @@ def info(text: str) -> None:
 @click.version_option(package_name="igny8-serverless", prog_name="igny8")
 @click.pass_context
 def cli(ctx: click.Context, api_url: str | None, api_key: str | None) -> None:
-    """IGNY8: keywords -> topic clusters (and, later, ideas and articles) through the IGNY8 API.
+    """IGNY8: keywords -> topic clusters -> content ideas -> articles, through the IGNY8 API.
 
-    The local stack honours OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL as `make demo`
-    does; without a key the offline local provider answers.
+    \b
+    The whole flow in one command:   igny8 run keywords.csv --out out
+    Step by step (keep `make api` running in another terminal so each step sees the last):
+      igny8 cluster keywords.csv --out clusters.csv   (import and cluster)
+      igny8 ideas --top 3 ; igny8 tasks --all-new ; igny8 write --all-queued
+      igny8 jobs ; igny8 export --out out ; igny8 report --out report.html
+
+    Targets: --api URL --key KEY (a deployed API); else the local API of `make api` (it writes
+    .igny8/local.json); else import, cluster and run start a private local stack that lives as
+    long as the command. Local stacks honour OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL as
+    `make demo` does; without a key the offline local provider answers.
     """
     target = ctx.ensure_object(Target)
     if api_url:
@@ -116,23 +99,23 @@ def import_command(target: Target, file: str, site: str | None, sector: str | No
     """Import a keyword-tool export (Semrush, Ahrefs, Moz, Search Console, Keyword Planner, or a
     plain list with a `keyword` column).
 
-    Reports the format detected, the rows read, bad rows with their row numbers and duplicates,
-    then posts the keywords in chunks of at most 5,000.
+    The file goes to the API as it is (cut into parts of at most 4 MB and 10,000 rows, each with
+    the header row, when it is larger); prints the format detected, the rows created, duplicates
+    and bad rows with their row numbers in the file.
     """
     if sector and not site:
         raise click.UsageError("--sector needs --site NAME (a sector belongs to a site)")
-    parsed = read_export(file)
-    describe_export(file, parsed, click.echo)
     with target.connect() as api:
         site_rec = ensure_site(api, site) if site else None
         sector_rec = ensure_sector(api, sector, int(site_rec["id"])) if sector and site_rec else None
-        outcome = import_rows(
+        outcome = upload_export(
             api,
-            parsed.rows,
+            file,
             int(site_rec["id"]) if site_rec else None,
             int(sector_rec["id"]) if sector_rec else None,
-            on_chunk=lambda done, total: info(f"  imported {done}/{total} rows") if total > 5_000 else None,
+            on_part=lambda done, total: info(f"  sent part {done}/{total}") if total > 1 else None,
         )
+    describe_upload(file, outcome, click.echo)
     where = ""
     if site_rec:
         where = f" into site {site_rec['name']!r} (id {site_rec['id']})"
@@ -140,8 +123,8 @@ def import_command(target: Target, file: str, site: str | None, sector: str | No
         where += f", sector {sector_rec['name']!r} (id {sector_rec['id']})"
     click.echo(
         f"Imported {outcome.created} keyword(s){where} on {target.describe()}; "
-        f"{len(outcome.duplicates)} already there, {len(parsed.errors)} bad row(s) and "
-        f"{len(parsed.duplicates)} duplicate row(s) skipped"
+        f"{outcome.already_stored} already there, {outcome.errors_total} bad row(s) and "
+        f"{outcome.repeated_in_file} duplicate row(s) skipped"
     )
     if target.is_local:
         click.echo("(local stack: the data lives only as long as this command; use --api to keep it)")
@@ -231,34 +214,6 @@ def cluster_command(
     summarize(out_path, rows, clusters, job, strategy, time.monotonic() - started_at)
 
 
-def start_auto_cluster(
-    api: Api, sector_id: int, imported: Imported, strategy: str | None, threshold: float | None
-) -> tuple[dict[str, Any], str]:
-    """Start auto_cluster with the selection form; fall back to ids for an API without it."""
-    options: dict[str, Any] = {
-        k: v for k, v in (("strategy", strategy), ("threshold", threshold)) if v is not None
-    }
-    try:
-        body: dict[str, Any] = {"sector_id": sector_id, **options}
-        return dict(api.call("POST", AUTO_CLUSTER, body)), f"sector {sector_id}"
-    except ApiError as exc:
-        if not _wants_ids(exc):
-            raise
-    # FALLBACK for an API that takes only {"ids", "sector_id"} (remove once every deployment takes
-    # the selection form). All ids in one request: the prompt strategy cannot be split into chunks.
-    if options:
-        info("note: this API takes only keyword ids: --strategy/--threshold are not applied")
-    ids = sorted(set(imported.ids.values()))
-    body = {"ids": ids, "sector_id": sector_id}
-    return dict(api.call("POST", AUTO_CLUSTER, body)), f"{len(ids)} keyword ids"
-
-
-def _wants_ids(exc: ApiError) -> bool:
-    return exc.status == 422 and any(
-        e.get("field") == "ids" and "required" in str(e.get("message", "")).lower() for e in exc.errors
-    )
-
-
 def output_rows(
     input_rows: list[Any],
     imported: Imported,
@@ -335,6 +290,21 @@ def summarize(
     click.echo(
         f"  job:        {job.get('task_id')} {job.get('status')}; {seconds:.1f} s in all (import, job, listing)"
     )
+
+
+# ---------------------------------------------------------------- the other commands
+for _command in (
+    ideas_command,
+    tasks_command,
+    write_command,
+    jobs_command,
+    export_command,
+    report_command,
+    wordpress_command,
+    publish_command,
+    run_command,
+):
+    cli.add_command(_command)
 
 
 def main() -> None:

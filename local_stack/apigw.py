@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,10 +67,18 @@ def proxy_event(
     }
 
 
+#: One request at a time in the handler, as one Lambda instance runs them: the powertools resolver
+#: keeps the current request on the (module-level) app, so two threads in it at once would mix
+#: their requests. Concurrency is many instances on AWS; tests of it use several processes, or
+#: call the services from threads.
+_HANDLER_LOCK = threading.Lock()
+
+
 def call_api(event: dict[str, Any]) -> dict[str, Any]:
     """Invoke the API Lambda's handler in process; returns its proxy response."""
     function = function_definitions()["ApiFunction"]
-    payload, errored = invoke_handler(function, "ApiFunction", event)
+    with _HANDLER_LOCK:
+        payload, errored = invoke_handler(function, "ApiFunction", event)
     response = json.loads(payload)
     if errored:  # API Gateway answers a failed invocation without its detail
         print(f"ApiFunction failed: {response.get('errorType')}: {response.get('errorMessage')}", flush=True)

@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_stack import template
+from local_stack import eventbus, template
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -80,6 +80,16 @@ def _invoke_in_process(self: Any, event: Any = None) -> tuple[str, bool, str]:
         event = json.loads(event or "{}")
     payload, errored = invoke_handler(function, self.function_name, event or {})
     return payload, errored, ""
+
+
+def _dispatch_async(name: str, event: dict[str, Any]) -> None:
+    """An asynchronous invocation (an EventBridge rule's target): the result is only logged."""
+    function = _HANDLERS.get(name)
+    if function is None:
+        return
+    payload, errored = invoke_handler(function, name, event)
+    if errored:
+        logging.getLogger("local_stack").info("async invocation of %s failed: %s", name, payload[:500])
 
 
 def _patch_moto(fast_retries: bool) -> None:
@@ -251,12 +261,17 @@ class LocalStack:
         self._set_environment()
         self._create_tables()
         self._create_functions()
+        self._create_event_buses()
         self._create_state_machine()
         os.environ["STATE_MACHINE_ARN"] = self.state_machine_arn
         self._reset_clients()
         return self
 
     def stop(self) -> None:
+        try:
+            eventbus.wait_for_invocations(timeout=10)  # rule targets still talking to the server
+        except TimeoutError:
+            logging.getLogger("local_stack").warning("stopping with EventBridge invocations running")
         if self.server is not None:
             self.server.stop()
             self.server = None
@@ -314,6 +329,15 @@ class LocalStack:
             _HANDLERS[name] = function
             self.function_names[logical_id] = name
 
+    def _create_event_buses(self) -> None:
+        """The template's buses and rules (local_stack/eventbus.py); sets EVENT_BUS_NAME."""
+        eventbus.patch_lambda_targets(_dispatch_async)
+        arns = {
+            logical: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+            for logical, name in self.function_names.items()
+        }
+        os.environ.update(eventbus.create(self.client("events"), self.stack_name, arns))
+
     def _create_state_machine(self) -> None:
         arns = {
             logical: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
@@ -348,6 +372,10 @@ class LocalStack:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"execution {execution_arn} still RUNNING after {timeout}s")
             time.sleep(0.05)
+
+    def wait_for_invocations(self, timeout: float = 30.0) -> None:
+        """Wait until the functions EventBridge rules invoked (asynchronously) have returned."""
+        eventbus.wait_for_invocations(timeout)
 
     def wait_idle(self, timeout: float = 60.0) -> None:
         """Wait until no execution of the engine is RUNNING."""

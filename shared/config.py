@@ -30,6 +30,9 @@ class Settings:
     # DynamoDB endpoint: None on AWS; the moto server locally.
     dynamodb_endpoint: str | None = None
     state_machine_arn: str | None = None
+    # The API's idempotency table (shared.api.idempotency); unset: "<table_prefix>-idempotency",
+    # the name template.yaml gives it (see ``idempotency_table_name``).
+    idempotency_table: str | None = None
     # Where the OpenAI key comes from: a Secrets Manager secret (deployed) or the env (local).
     openai_secret_name: str | None = None
     openai_api_key: str | None = None
@@ -55,6 +58,24 @@ class Settings:
     ai_allowed_hosts: tuple[str, ...] = ()
     # Local development only: an account's base_url may be http(s) on loopback (127.0.0.1, ::1).
     ai_allow_loopback: bool = False
+    # The same two rules for the WordPress sites accounts connect (shared.services.wordpress).
+    wordpress_allowed_hosts: tuple[str, ...] = ()
+    wordpress_allow_loopback: bool = False
+    # The stack's EventBridge bus for job events (shared.engine.events); None: no events.
+    event_bus_name: str | None = None
+    # Webhook delivery (shared.services.webhooks): per-attempt timeout, attempts, first backoff.
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 5
+    webhook_backoff_seconds: float = 1.0
+    # The outbound rules of shared.ai.outbound for account webhook URLs: hosts the operator
+    # vouches for, and (local development only) http(s) to loopback.
+    webhook_allowed_hosts: tuple[str, ...] = ()
+    webhook_allow_loopback: bool = False
+
+    @property
+    def idempotency_table_name(self) -> str:
+        """The idempotency table: ``IDEMPOTENCY_TABLE``, else the template's ``<prefix>-idempotency``."""
+        return self.idempotency_table or f"{self.table_prefix}-idempotency"
 
 
 def _number(
@@ -95,6 +116,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "table_prefix": ("TABLE_PREFIX", str),
     "region": ("AWS_REGION", str),
     "state_machine_arn": ("STATE_MACHINE_ARN", str),
+    "idempotency_table": ("IDEMPOTENCY_TABLE", str),
     "openai_secret_name": ("OPENAI_SECRET_NAME", str),
     "openai_api_key": ("OPENAI_API_KEY", str),
     "openai_base_url": ("OPENAI_BASE_URL", str),
@@ -110,6 +132,14 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "price_table_json": ("PRICE_TABLE_JSON", str),
     "ai_allowed_hosts": ("AI_ALLOWED_HOSTS", _hosts),
     "ai_allow_loopback": ("AI_ALLOW_LOOPBACK", _flag),
+    "wordpress_allowed_hosts": ("WORDPRESS_ALLOWED_HOSTS", _hosts),
+    "wordpress_allow_loopback": ("WORDPRESS_ALLOW_LOOPBACK", _flag),
+    "event_bus_name": ("EVENT_BUS_NAME", str),
+    "webhook_timeout_seconds": ("WEBHOOK_TIMEOUT_SECONDS", _number(float, 0, 30, above=True)),
+    "webhook_max_attempts": ("WEBHOOK_MAX_ATTEMPTS", _number(int, 1, 10)),
+    "webhook_backoff_seconds": ("WEBHOOK_BACKOFF_SECONDS", _number(float, 0, 60)),
+    "webhook_allowed_hosts": ("WEBHOOK_ALLOWED_HOSTS", _hosts),
+    "webhook_allow_loopback": ("WEBHOOK_ALLOW_LOOPBACK", _flag),
 }
 _REQUIRED = ("table_prefix",)
 

@@ -56,6 +56,25 @@ class AIResponseInvalid(EngineError):
     status_code = 502
 
 
+class RecordBusy(EngineError):
+    """A record the job would change is claimed by another job still running (``shared.engine.claims``).
+
+    The message names the record and the job, and where to follow it; ``task_id``,
+    ``function_name`` and ``status`` are the holder's (empty when it could not be read).
+    """
+
+    status_code = 409
+
+    def __init__(
+        self, message: str, ref: str = "", task_id: str = "", function_name: str = "", status: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.ref = ref
+        self.task_id = task_id
+        self.function_name = function_name
+        self.status = status
+
+
 class ItemFailed(EngineError):
     """One item of a job failed and the function does not isolate item failures."""
 
@@ -117,3 +136,21 @@ class RequestInvalid(EngineError):
     def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class StateConflict(EngineError):
+    """The record's state does not allow the request now (an idea not approved yet, an article
+    whose site has no CMS connection or that is being published); the message says what to do."""
+
+    status_code = 409
+
+
+class UpstreamFailed(EngineError):
+    """A service the account connected (its WordPress site) refused or failed the request.
+
+    A 502 whose message is ours (what the service answered, in words) and safe to show: unlike
+    other 5xx, the API returns it (``public_message``).
+    """
+
+    status_code = 502
+    public_message = True

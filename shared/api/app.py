@@ -4,15 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.api import ai_settings_routes, ideas_routes, jobs_routes, openapi, planner_routes, writer_routes
+from shared.api import (
+    account_routes,
+    ai_settings_routes,
+    corrections_routes,
+    export_routes,
+    idea_review_routes,
+    ideas_routes,
+    import_routes,
+    jobs_routes,
+    openapi,
+    planner_routes,
+    site_routes,
+    writer_routes,
+)
 from shared.api.resolver import build_app, gate
 
 app = build_app()
 app.include_router(planner_routes.router)
+app.include_router(import_routes.router)
 app.include_router(jobs_routes.router)
 app.include_router(ideas_routes.router)
+app.include_router(idea_review_routes.router)
 app.include_router(writer_routes.router)
 app.include_router(ai_settings_routes.router)
+app.include_router(account_routes.router)
+app.include_router(corrections_routes.router)
+app.include_router(export_routes.router)
+app.include_router(site_routes.router)
 openapi.register(app)
 
 _FORM = "application/x-www-form-urlencoded"

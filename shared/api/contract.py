@@ -101,7 +101,11 @@ def internal_error_body(name: str, request_id: str | None) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- body checks
 def content_type(headers: dict[str, Any]) -> str:
-    return str(headers.get("content-type") or "").split(";")[0].strip().lower()
+    """The media type of the request (header names in any case: API Gateway passes them as sent)."""
+    value: Any = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value or "").split(";")[0].strip().lower()
 
 
 def decoded_body(event: dict[str, Any]) -> str | None:

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from shared.api.models import UNIQUE, Id, IdsRequest
 from shared.api.resolver import current_account, job_started, route
+from shared.db.planner_tables import IdeaStatus
 from shared.services.content_plan import get_idea, idea_view, list_ideas
 from shared.services.jobs import start_job
 
@@ -28,7 +29,7 @@ class GenerateIdeasRequest(IdsRequest):
     )
 
 
-@route(router, "POST", "/v1/planner/clusters/auto_generate_ideas/", status=202, also=(402, 404))
+@route(router, "POST", "/v1/planner/clusters/auto_generate_ideas/", status=202, also=(402, 404, 409))
 def auto_generate_ideas(body: GenerateIdeasRequest) -> Any:
     # start_job validates first: more than 10 clusters is a 400, unknown clusters a 404.
     job = start_job(current_account(router), "generate_ideas", body.model_dump())
@@ -37,8 +38,12 @@ def auto_generate_ideas(body: GenerateIdeasRequest) -> Any:
 
 @route(router, "GET", "/v1/planner/ideas/")
 def list_ideas_route(
-    cluster_id: int | None = None, status: str | None = None, limit: Limit = 100, after: int | None = None
+    cluster_id: int | None = None,
+    status: IdeaStatus | None = None,
+    limit: Limit = 100,
+    after: int | None = None,
 ) -> dict[str, Any]:
+    """The account's ideas by id (``next``: the ``after`` of the next page; null: no more)."""
     ideas, next_after = list_ideas(current_account(router), cluster_id, status, limit=limit, after=after)
     return {"results": [idea_view(i) for i in ideas], "next": next_after}
 

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 
+from shared.api.contract import invalid_fields
 from shared.api.resolver import current_account, route
+from shared.db.derived import index_key
+from shared.db.engine_tables import JobStatus
 from shared.db.models import AITaskLog, Job
-from shared.db.repo import get_one, page_account
+from shared.db.repo import get_one, query_page
 from shared.errors import NotFound
+from shared.functions.registry import canonical_name, list_functions
 
 router = Router()
+
+#: The jobs list's cursor: the last job of a page, ``<created_at>~<task_id>`` (its place in the
+#: newest-first order; created_at alone is not unique).
+CURSOR_PATTERN = r"^[^~]{1,64}~[^~]{1,64}$"
+Cursor = Annotated[
+    str | None,
+    Query(pattern=CURSOR_PATTERN, description="`next` of the previous page: where this page starts"),
+]
+#: A function by its registered name (the document lists them; a legacy alias is accepted too).
+FunctionFilter = Annotated[
+    str | None,
+    Query(description="Only the jobs of this AI function", json_schema_extra={"enum": list_functions()}),
+]
+MAX_JOBS_PAGE = 200
 
 
 def job_view(job: Job, with_history: bool = True) -> dict[str, Any]:
@@ -47,17 +66,45 @@ def job_view(job: Job, with_history: bool = True) -> dict[str, Any]:
     return view
 
 
-@route(router, "GET", "/v1/jobs/")
-def list_jobs(limit: int = 50, after: str | None = None) -> dict[str, Any]:
-    """The account's jobs, newest first within the page.
+def job_source(account_id: str, function: str | None, status: str | None) -> tuple[Any, str]:
+    """The index (and its partition) holding exactly the jobs of the filters, by creation time."""
+    if function is not None and status is not None:
+        return Job.by_function_status, index_key(account_id, function, status)
+    if function is not None:
+        return Job.by_function, index_key(account_id, function)
+    if status is not None:
+        return Job.by_status, index_key(account_id, status)
+    return Job.by_created, account_id
 
-    The jobs table is keyed by task id (a UUID), so pages follow task ids (``next`` is the last
-    task id of the page) and only each page is sorted by ``created_at``; an index on
-    (account_id, created_at) would make the whole list newest first.
+
+@route(router, "GET", "/v1/jobs/")
+def list_jobs(
+    function: FunctionFilter = None,
+    status: JobStatus | None = None,
+    limit: int = 50,
+    after: Cursor = None,
+) -> dict[str, Any]:
+    """The account's jobs, newest first, at most ``limit`` (1-200) a page; ``next`` is the
+    ``after`` of the next page (null: no more). ``function`` (a name or alias) and ``status``
+    select through an index each (both: one index of the pair), never by reading and dropping.
     """
-    jobs, next_after = page_account(Job, current_account(router), limit=min(max(limit, 1), 200), after=after)
-    jobs = sorted(jobs, key=lambda j: (j.created_at or "", j.task_id), reverse=True)
-    return {"results": [job_view(j, with_history=False) for j in jobs], "next": next_after}
+    account_id = current_account(router)
+    name = None
+    if function is not None:
+        name = canonical_name(function)
+        if name not in list_functions():
+            known = ", ".join(list_functions())
+            raise invalid_fields([{"field": "function", "message": f"must be one of {known}"}])
+    source, key = job_source(account_id, name, status)
+    start = None
+    if after is not None:
+        created_at, task_id = after.split("~", 1)
+        start = Job(account_id, task_id, created_at=created_at)
+    size = min(max(limit, 1), MAX_JOBS_PAGE)
+    jobs, more = query_page(source, key, size, start_after=start, newest_first=True)
+    jobs = [j for j in jobs if j.account_id == account_id]
+    cursor = f"{jobs[-1].created_at}~{jobs[-1].task_id}" if more and jobs else None
+    return {"results": [job_view(j, with_history=False) for j in jobs], "next": cursor}
 
 
 @route(router, "GET", "/v1/jobs/<task_id>")

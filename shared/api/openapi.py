@@ -5,13 +5,17 @@ powertools generates the paths, parameters and request bodies from the routes an
 models; every route declares the statuses it answers with (``resolver.route``), each error with
 the one error schema (``ErrorBody``). The generated document is then corrected in one place:
 powertools' own 422 schema (``HTTPValidationError``, unlike the real body) is dropped, public
-routes need no key, and the API-key schemes are declared. The Swagger UI page embeds the document
-and the Swagger UI script and stylesheet that powertools ships, so it loads nothing from elsewhere.
+routes need no key, the API-key schemes are declared, and every idempotent route (a keyed POST,
+``RouteInfo.idempotent``) gets the optional ``Idempotency-Key`` header and, on its successes, the
+``Idempotent-Replayed`` response header (its 409 comes from ``resolver.route``). The Swagger UI
+page embeds the document and the Swagger UI script and stylesheet that powertools ships, so it
+loads nothing from elsewhere.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,8 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn,
 from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
 from shared.api.contract import MAX_BODY_BYTES
-from shared.api.resolver import route
+from shared.api.idempotency import OPENAPI_PARAMETER, OPENAPI_REPLAYED_HEADER, REPLAYED_HEADER
+from shared.api.resolver import ROUTES, route
 
 TITLE = "IGNY8 API"
 VERSION = "1.0.0"
@@ -35,6 +40,12 @@ Every request carries an API key bound to one account: `Authorization: Bearer <k
 Every 4xx/5xx body has one shape, `ErrorBody`: `{{success: false, error, message, errors?}}`;
 `errors` (422 only) names each invalid field. A method a path does not have is a 405 with an
 `Allow` header; an unknown path a 404.
+
+Every POST accepts an optional `Idempotency-Key` header (1 to 255 printable ASCII characters):
+retrying a request with the same key and the same body within 24 h returns the first response
+again, with `Idempotent-Replayed: true`, and does nothing twice. The same key with another body,
+or while its first request still runs, is a 409; a request that failed is not remembered, so its
+key may be retried.
 """
 
 SECURITY_SCHEMES = {
@@ -72,9 +83,19 @@ def _document_json(app: APIGatewayRestResolver, server: str) -> str:
         security=SECURITY,
     )
     doc = json.loads(schema)
-    for item in doc.get("paths", {}).values():
-        for operation in item.values():
+    idempotent = {
+        (method.lower(), re.sub(r"<(\w+)>", r"{\1}", rule))
+        for (method, rule), info in ROUTES.items()
+        if info.idempotent
+    }
+    for path, item in doc.get("paths", {}).items():
+        for method, operation in item.items():
             responses = operation.get("responses", {})
+            if (method, path) in idempotent:
+                operation.setdefault("parameters", []).append(dict(OPENAPI_PARAMETER))
+                for code, response in responses.items():
+                    if int(code) < 400:
+                        response.setdefault("headers", {})[REPLAYED_HEADER] = OPENAPI_REPLAYED_HEADER
             for code in list(responses):
                 ref = json.dumps(responses[code])
                 if any(f'/{name}"' in ref for name in _UNUSED_SCHEMAS):

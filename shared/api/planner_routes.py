@@ -9,12 +9,15 @@ from aws_lambda_powertools.event_handler.router import Router
 
 from shared.api.models import AutoClusterRequest, CreateKeywordsRequest, SectorIn, SiteIn
 from shared.api.resolver import current_account, json_response, route
+from shared.db.derived import index_key
 from shared.db.models import Cluster, Keyword, Sector, Site, scope_ref
-from shared.db.repo import allocate_ids, batch_get, get_one, page_account, page_index, query_account
+from shared.db.planner_tables import ClusterStatus, KeywordStatus
+from shared.db.repo import allocate_ids, batch_get, get_one, page, query_account
 from shared.domain.clusters import keywords_of_cluster
-from shared.errors import InputInvalid, NotFound
+from shared.errors import NotFound
 from shared.services.jobs import start_job
 from shared.services.keywords import create_keywords, keyword_view
+from shared.services.sites import check_scope
 
 router = Router()
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -38,17 +41,6 @@ def cluster_view(cluster: Cluster, pillar_names: dict[int, str] | None = None) -
     }
 
 
-def _check_site_sector(account_id: str, site_id: int | None, sector_id: int | None) -> None:
-    if site_id is not None and get_one(Site, account_id, site_id) is None:
-        raise NotFound(f"site {site_id} not found in this account")
-    if sector_id is not None:
-        sector = get_one(Sector, account_id, sector_id)
-        if sector is None:
-            raise NotFound(f"sector {sector_id} not found in this account")
-        if site_id is not None and int(sector.site_id) != site_id:
-            raise InputInvalid(f"sector {sector_id} does not belong to site {site_id}")
-
-
 # ---------------------------------------------------------------- sites and sectors
 @route(router, "POST", "/v1/planner/sites/", status=201)
 def create_site(body: SiteIn) -> Any:
@@ -68,7 +60,7 @@ def list_sites() -> dict[str, Any]:
 @route(router, "POST", "/v1/planner/sectors/", status=201, also=(404,))
 def create_sector(body: SectorIn) -> Any:
     account_id = current_account(router)
-    _check_site_sector(account_id, body.site_id, None)
+    check_scope(account_id, body.site_id, None)
     (sector_id,) = allocate_ids(account_id, "sector", 1)
     Sector(account_id, sector_id, name=body.name, site_id=body.site_id).save()
     return json_response(201, {"id": sector_id, "name": body.name, "site_id": body.site_id})
@@ -84,7 +76,7 @@ def list_sectors() -> dict[str, Any]:
 @route(router, "POST", "/v1/planner/keywords/", status=201, also=(404,))
 def create_keywords_route(body: CreateKeywordsRequest) -> Any:
     account_id = current_account(router)
-    _check_site_sector(account_id, body.site_id, body.sector_id)
+    check_scope(account_id, body.site_id, body.sector_id)
     rows = [k.model_dump() for k in body.keywords]
     result = create_keywords(account_id, rows, body.site_id, body.sector_id)
     return json_response(
@@ -97,32 +89,43 @@ def create_keywords_route(body: CreateKeywordsRequest) -> Any:
     )
 
 
+def keyword_source(
+    account_id: str, status: str | None, cluster_id: int | None, sector_id: int | None
+) -> tuple[Any, str]:
+    """The table or index (and its partition) holding exactly the keywords the filters select."""
+    if cluster_id is not None:
+        if status is not None:
+            return Keyword.by_cluster_status, index_key(account_id, cluster_id, status)
+        return Keyword.by_cluster, index_key(account_id, cluster_id)
+    if sector_id is not None:
+        if status is not None:
+            return Keyword.by_sector_status, index_key(account_id, sector_id, status)
+        return Keyword.by_sector, index_key(account_id, sector_id)
+    if status is not None:
+        return Keyword.by_status, index_key(account_id, status)
+    return Keyword, account_id
+
+
 @route(router, "GET", "/v1/planner/keywords/")
 def list_keywords(
-    status: str | None = None,
+    status: KeywordStatus | None = None,
     cluster_id: int | None = None,
     sector_id: int | None = None,
     limit: Limit = 100,
     after: int | None = None,
 ) -> dict[str, Any]:
+    """The account's keywords by id, ``limit`` a page; ``next`` is the ``after`` of the next page
+    (null: no more). Each filter, and a status with a cluster or a sector, is one index."""
     account_id = current_account(router)
-    condition = Keyword.status == status if status is not None else None
-    if cluster_id is not None:
-        ref = f"{account_id}#{cluster_id}"
-        keywords, next_after = page_index(
-            Keyword.by_cluster, account_id, ref, "cluster_ref", limit, after, condition
-        )
-    elif sector_id is not None:
-        ref = f"{account_id}#{sector_id}"
-        keywords, next_after = page_index(
-            Keyword.by_sector, account_id, ref, "sector_ref", limit, after, condition
-        )
-    else:
-        keywords, next_after = page_account(Keyword, account_id, condition, limit=limit, after=after)
+    source, key = keyword_source(account_id, status, cluster_id, sector_id)
+    keywords, next_after = page(source, key, account_id, limit=limit, after=after)
+    if cluster_id is not None and sector_id is not None:
+        # A cluster lies in one sector: a cluster of another sector shows nothing.
+        keywords = [k for k in keywords if k.sector_id is not None and int(k.sector_id) == sector_id]
     return {"results": [keyword_view(k) for k in keywords], "next": next_after}
 
 
-@route(router, "POST", "/v1/planner/keywords/auto_cluster/", status=202, also=(402, 404))
+@route(router, "POST", "/v1/planner/keywords/auto_cluster/", status=202, also=(402, 404, 409))
 def auto_cluster(body: AutoClusterRequest) -> Any:
     payload = body.model_dump(exclude_none=True)
     job = start_job(current_account(router), "auto_cluster", payload)
@@ -141,20 +144,27 @@ def auto_cluster(body: AutoClusterRequest) -> Any:
 # ---------------------------------------------------------------- clusters
 @route(router, "GET", "/v1/planner/clusters/", also=(404,))
 def list_clusters(
-    status: str | None = None, sector_id: int | None = None, limit: Limit = 100, after: int | None = None
+    status: ClusterStatus | None = None,
+    sector_id: int | None = None,
+    limit: Limit = 100,
+    after: int | None = None,
 ) -> dict[str, Any]:
+    """The account's clusters by id (``next``: the ``after`` of the next page); a sector is the
+    ``by_scope`` index, a status ``by_status`` or, with a sector, ``by_scope_status``."""
     account_id = current_account(router)
-    condition = Cluster.status == status if status is not None else None
+    source: Any = Cluster
+    key = account_id
     if sector_id is not None:
         sector = get_one(Sector, account_id, sector_id)
         if sector is None:
             raise NotFound(f"sector {sector_id} not found")
-        ref = scope_ref(account_id, sector.site_id, sector_id)
-        clusters, next_after = page_index(
-            Cluster.by_scope, account_id, ref, "scope_ref", limit, after, condition
-        )
-    else:
-        clusters, next_after = page_account(Cluster, account_id, condition, limit=limit, after=after)
+        key = scope_ref(account_id, sector.site_id, sector_id)
+        source = Cluster.by_scope
+        if status is not None:
+            source, key = Cluster.by_scope_status, index_key(key, status)
+    elif status is not None:
+        source, key = Cluster.by_status, index_key(account_id, status)
+    clusters, next_after = page(source, key, account_id, limit=limit, after=after)
     names = pillar_names(account_id, clusters)
     return {"results": [cluster_view(c, names) for c in clusters], "next": next_after}
 

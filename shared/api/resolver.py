@@ -5,8 +5,10 @@ or ``x-api-key``); the account never comes from the request body.
 
 A request passes, in order (``gate``, before powertools parses anything): the route exists (else
 404) for this method (else 405 with ``Allow``); the body is at most 6 MB (413); the API key (401);
-for a route that reads a body: its content type (415), UTF-8 (400), JSON (400), nesting depth (400)
-and numbers DynamoDB can store (422); then the route's own validation (422) and the route.
+for a POST route: its ``Idempotency-Key`` header (400); for a route that reads a body: its content
+type (415), UTF-8 (400), JSON (400), nesting depth (400) and numbers DynamoDB can store (422); then
+the route's own validation (422) and the route, which on a POST runs once per ``Idempotency-Key``
+(``shared/api/idempotency.py``: replays, and 409 for a key reused or still in progress).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from shared.api.contract import (
     invalid_fields,
     parse_json_body,
 )
+from shared.api.idempotency import idempotency_key, idempotent_route
+from shared.api.negotiation import csv_lists
 from shared.errors import (
     EngineError,
     MethodNotAllowed,
@@ -56,14 +60,18 @@ STATUS_TEXT = {
     200: "OK",
     201: "Created",
     202: "Accepted: the job started; follow it at /v1/jobs/{task_id}",
-    400: "Malformed request (body not JSON, not UTF-8 or nested too deeply), or over a function's limit",
+    400: "Malformed request (body not JSON, not UTF-8 or nested too deeply, or a malformed "
+    "Idempotency-Key header), or over a function's limit",
     401: "Missing or unknown API key",
     402: "The account's credits or monthly budget would be exceeded",
     404: "Not found in this account",
+    409: "Conflict with the current state, `error` and `message` say which: e.g. a record a running job "
+    "holds, or an Idempotency-Key first used with another body or whose first request still runs",
     413: f"Body over {MAX_BODY_BYTES // (1024 * 1024)} MB",
     415: "Content type not application/json",
     422: "Invalid fields: `errors` names each one",
     500: "Internal error; the message names the request id (the detail is logged)",
+    502: "A service the account connected (its WordPress site) refused or failed; the message says how",
     503: "DynamoDB is throttling; retry later",
 }
 
@@ -75,6 +83,8 @@ class RouteInfo:
     reads_body: bool
     accepts: tuple[str, ...]
     public: bool
+    too_large: str = ""  # added to a 413's message: how to send a larger body (in parts)
+    idempotent: bool = False  # a keyed POST: runs once per Idempotency-Key (shared/api/idempotency.py)
 
 
 #: (method, path as registered) -> RouteInfo, filled by ``route``.
@@ -142,7 +152,7 @@ def engine_error_response(
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
     """(status, body, headers) of ``exc``; a 5xx keeps only its type name and the request id."""
     name = type(exc).__name__
-    if exc.status_code >= 500:
+    if exc.status_code >= 500 and not getattr(exc, "public_message", False):
         logger.exception(f"{name} answered as {exc.status_code}", exc_info=exc)
         return exc.status_code, internal_error_body(name, request_id), {}
     errors = exc.errors if isinstance(exc, RequestInvalid) else None
@@ -181,15 +191,18 @@ def _gate(app: APIGatewayRestResolver, event: dict[str, Any]) -> str | None:
     if info.public or path.rstrip("/") in PUBLIC_PATHS:
         return None
     if body_size(event) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES // (1024 * 1024)} MB")
+        raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES // (1024 * 1024)} MB{info.too_large}")
     headers = {**(event.get("multiValueHeaders") or {}), **(event.get("headers") or {})}
     account_id = account_for_key(_api_key(headers))
+    if info.idempotent:
+        idempotency_key(event)
     if info.reads_body:
         kind = content_type(headers)
         if kind and kind not in info.accepts:
             raise UnsupportedMediaType(f"unsupported content type {kind!r}: send {' or '.join(info.accepts)}")
-        text = decoded_body(event)
-        if text is not None and (not kind or kind in JSON_TYPES):
+        is_json = kind in JSON_TYPES or (not kind and JSON_TYPES[0] in info.accepts)
+        text = decoded_body(event) if is_json else None  # other types: the route reads the bytes
+        if text is not None:
             parse_json_body(text)
     return account_id
 
@@ -207,7 +220,7 @@ def _proxy_response(status: int, body: dict[str, Any], headers: dict[str, str]) 
 # ---------------------------------------------------------------- the resolver
 def build_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
-    app.use(middlewares=[authenticate])
+    app.use(middlewares=[authenticate, csv_lists])
 
     @app.exception_handler(EngineError)
     def engine_error(exc: EngineError) -> Response:
@@ -259,6 +272,7 @@ def route(
     also: tuple[int, ...] = (),
     accepts: tuple[str, ...] = JSON_TYPES,
     public: bool = False,
+    too_large: str = "",
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a route and document every status it answers with.
@@ -266,14 +280,18 @@ def route(
     powertools matches it with or without the trailing slash the seed's URLs have. ``status`` is
     the success status; ``also`` adds the statuses the route itself raises (e.g. 400, 402, 404).
     The rest is derived: 401/500/503 for every keyed route, 400/413/415/422 for one that reads a
-    body, 422 for one with path or query parameters, 404 for one with path parameters.
+    body, 422 for one with path or query parameters, 404 for one with path parameters, 400/409 for
+    a keyed POST, which runs once per ``Idempotency-Key`` (the header is documented by ``openapi``).
     """
     rule = path.rstrip("/") or "/"
+    idempotent = method.upper() == "POST" and not public
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         hints = typing.get_type_hints(func)
         params = [p for p in inspect.signature(func).parameters if p in hints]
-        reads_body = any(inspect.isclass(hints[p]) and issubclass(hints[p], BaseModel) for p in params)
+        reads_body = accepts != JSON_TYPES or any(
+            inspect.isclass(hints[p]) and issubclass(hints[p], BaseModel) for p in params
+        )
         has_path = "<" in rule
         codes = {status, *also}
         if not public:
@@ -284,11 +302,15 @@ def route(
             codes.add(422)
         if has_path:
             codes.add(404)
+        if idempotent:
+            codes |= {400, 409}
         responses: dict[int, Any] = {
             code: {"description": STATUS_TEXT[code]} if code < 400 else _error_response(code)
             for code in sorted(codes)
         }
-        ROUTES[(method.upper(), rule)] = RouteInfo(reads_body, accepts, public)
+        ROUTES[(method.upper(), rule)] = RouteInfo(reads_body, accepts, public, too_large, idempotent)
+        if idempotent:  # the outermost of the route's own middlewares: a replay runs none of them
+            kwargs["middlewares"] = [idempotent_route, *(kwargs.get("middlewares") or [])]
         return router.route(rule, method, responses=responses, **kwargs)(func)
 
     return register

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from shared.api.models import UNIQUE, Body, Id, IdsRequest
 from shared.api.resolver import current_account, job_started, json_response, route
+from shared.db.writer_tables import ContentStatus, TaskStatus
 from shared.errors import NotFound
 from shared.services.content_plan import (
     content_view,
@@ -51,7 +52,7 @@ class GenerateContentRequest(IdsRequest):
 
 
 # ---------------------------------------------------------------- tasks
-@route(router, "POST", "/v1/writer/tasks/", status=201, also=(200, 404))
+@route(router, "POST", "/v1/writer/tasks/", status=201, also=(200, 404, 409))
 def create_tasks(body: CreateTasksRequest) -> Any:
     """One task per idea; an idea that already has a task keeps it (reported under ``existing``)."""
     result = queue_ideas(current_account(router), body.idea_ids)
@@ -68,8 +69,12 @@ def create_tasks(body: CreateTasksRequest) -> Any:
 
 @route(router, "GET", "/v1/writer/tasks/")
 def list_tasks_route(
-    status: str | None = None, cluster_id: int | None = None, limit: Limit = 100, after: int | None = None
+    status: TaskStatus | None = None,
+    cluster_id: int | None = None,
+    limit: Limit = 100,
+    after: int | None = None,
 ) -> dict[str, Any]:
+    """The account's writer tasks by id (``next``: the ``after`` of the next page; null: no more)."""
     tasks, next_after = list_tasks(current_account(router), status, cluster_id, limit=limit, after=after)
     return {"results": [task_view(t) for t in tasks], "next": next_after}
 
@@ -85,7 +90,7 @@ def get_task_route(task_id: int) -> dict[str, Any]:
     return view
 
 
-@route(router, "POST", "/v1/writer/tasks/auto_generate_content/", status=202, also=(402, 404))
+@route(router, "POST", "/v1/writer/tasks/auto_generate_content/", status=202, also=(402, 404, 409))
 def auto_generate_content(body: GenerateContentRequest) -> Any:
     # start_job validates first: more than 50 tasks is a 400, unknown tasks a 404.
     job = start_job(current_account(router), "generate_content", body.model_dump())
@@ -95,8 +100,12 @@ def auto_generate_content(body: GenerateContentRequest) -> Any:
 # ---------------------------------------------------------------- content
 @route(router, "GET", "/v1/writer/content/")
 def list_content_route(
-    status: str | None = None, cluster_id: int | None = None, limit: Limit = 100, after: int | None = None
+    status: ContentStatus | None = None,
+    cluster_id: int | None = None,
+    limit: Limit = 100,
+    after: int | None = None,
 ) -> dict[str, Any]:
+    """The account's articles by task id, without their HTML (``next``: the ``after`` of the next page)."""
     rows, next_after = list_content(current_account(router), status, cluster_id, limit=limit, after=after)
     return {"results": [content_view(c) for c in rows], "next": next_after}
 

@@ -24,6 +24,13 @@ class Account(BaseModel):
     monthly_budget_usd = NumberAttribute(null=True)
     max_clusters = NumberAttribute(null=True)  # plan limit; None = unlimited
     created_at = UnicodeAttribute(default_for_new=iso_now)
+    # The account's webhook (shared.services.webhooks): where job events are POSTed, the
+    # signing secret (shown once when set, never returned or logged again), when it was set,
+    # and the outcome of the last delivery ({task_id, event, status, attempts, at, ...}).
+    webhook_url = UnicodeAttribute(null=True)
+    webhook_secret = UnicodeAttribute(null=True)
+    webhook_updated_at = UnicodeAttribute(null=True)
+    webhook_last_delivery = JSONAttribute(null=True)
 
 
 class ApiKey(BaseModel):
@@ -50,6 +57,20 @@ class Site(BaseModel):
     id = NumberAttribute(range_key=True)
     name = UnicodeAttribute()
     domain = UnicodeAttribute(null=True)
+    # What the site's articles are written in and for (prompts, checks, lang attribute).
+    language = UnicodeAttribute(default="en")  # BCP 47 primary tag: en, de, fr...
+    country = UnicodeAttribute(null=True)  # ISO 3166 alpha-2, e.g. DE
+    # {voice, audience, avoid: [words]}: enters the prompts through [IGNY8_STYLE_GUIDE].
+    style_guide = JSONAttribute(null=True)
+    # Ideas need approval before they become writer tasks.
+    require_approval = BooleanAttribute(default=False)
+    # Articles' URLs: https://{domain}{path_prefix}/{slug}/ (internal links).
+    path_prefix = UnicodeAttribute(null=True)
+    # WordPress publishing: the site's REST root and user; the application password is kept in
+    # Secrets Manager under ``wp_secret_name`` (never in this row, never returned).
+    wp_url = UnicodeAttribute(null=True)
+    wp_username = UnicodeAttribute(null=True)
+    wp_secret_name = UnicodeAttribute(null=True)
 
 
 class Sector(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -13,10 +13,13 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from shared.db.base import BaseModel, CompressedJSONAttribute, iso_now
+from shared.db.derived import DerivedKeysModel, ref
+
+JobStatus = Literal["pending", "running", "completed", "failed"]
+JOB_STATUSES: tuple[str, ...] = get_args(JobStatus)
 
 
 class JobByCreated(GlobalSecondaryIndex["Job"]):
@@ -30,8 +33,61 @@ class JobByCreated(GlobalSecondaryIndex["Job"]):
     created_at = UnicodeAttribute(range_key=True)
 
 
-class Job(BaseModel):
-    """One AI job: what the API returns for GET /v1/jobs/{task_id}."""
+class JobByFunction(GlobalSecondaryIndex["Job"]):
+    """An account's jobs of one function (``{account}#{function}``) by creation time."""
+
+    class Meta:
+        index_name = "by_function"
+        projection = AllProjection()
+
+    function_ref = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class JobByStatus(GlobalSecondaryIndex["Job"]):
+    """An account's jobs of one status (``{account}#{status}``) by creation time."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status_ref = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class JobByFunctionStatus(GlobalSecondaryIndex["Job"]):
+    """An account's jobs of one function and status (``{account}#{function}#{status}``)."""
+
+    class Meta:
+        index_name = "by_function_status"
+        projection = AllProjection()
+
+    function_status_ref = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class JobByUnstarted(GlobalSecondaryIndex["Job"]):
+    """Sparse index of the jobs accepted but not started yet (``unstarted`` is set only on them),
+    oldest first: the reaper finds the jobs whose StartExecution never happened (``shared.services.reaper``).
+    Keys only: the reaper reads each job it considers consistently anyway."""
+
+    class Meta:
+        index_name = "by_unstarted"
+        projection = KeysOnlyProjection()
+
+    unstarted = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+#: The one value of ``Job.unstarted`` (the index's hash key): the reaper reads one partition.
+UNSTARTED = "pending"
+
+
+class Job(DerivedKeysModel):
+    """One AI job: what the API returns for GET /v1/jobs/{task_id}.
+
+    The list indexes' keys (``function_ref``, ``status_ref``, ``function_status_ref``) are derived
+    from the record on every write (``shared.db.derived``)."""
 
     table_suffix = "jobs"
 
@@ -74,10 +130,38 @@ class Job(BaseModel):
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
     by_created = JobByCreated()
+    function_ref = UnicodeAttribute(null=True)
+    status_ref = UnicodeAttribute(null=True)
+    function_status_ref = UnicodeAttribute(null=True)
+    by_function = JobByFunction()
+    by_status = JobByStatus()
+    by_function_status = JobByFunctionStatus()
+    derived_keys = {
+        "function_ref": ("function_name",),
+        "status_ref": ("status",),
+        "function_status_ref": ("function_name", "status"),
+    }
+    # Set when a job is stored pending (derived in ``serialize``), removed when its execution is
+    # recorded, a sync run begins, or it is failed without one: ``by_unstarted`` holds the rest.
+    unstarted = UnicodeAttribute(null=True)
+    by_unstarted = JobByUnstarted()
 
     @property
     def tokens(self) -> int:
         return int(self.input_tokens or 0) + int(self.output_tokens or 0)
+
+    def derive_keys(self) -> dict[str, Any]:
+        account = self.account_id
+        return {
+            "function_ref": ref(account, self.function_name),
+            "status_ref": ref(account, self.status),
+            "function_status_ref": ref(account, self.function_name, self.status),
+        }
+
+    def serialize(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        started = self.status != "pending" or self.execution_arn is not None
+        self.unstarted = None if started else UNSTARTED
+        return super().serialize(*args, **kwargs)  # type: ignore[no-any-return]
 
 
 class JobItem(BaseModel):

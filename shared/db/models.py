@@ -5,7 +5,7 @@ first part of it), so a list read is always a Query scoped to the caller's accou
 schema of each table is declared in template.yaml; the local stack creates the tables from
 that declaration, and the models only name the attributes and indexes they use. The models
 live by table family in ``accounts_tables``, ``planner_tables``, ``writer_tables``,
-``engine_tables`` and ``counter_tables``; import them from here.
+``engine_tables``, ``counter_tables`` and ``claim_tables``; import them from here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from shared.db.accounts_tables import (
     Sector,
     Site,
 )
+from shared.db.claim_tables import Claim, JobClaims
 from shared.db.counter_tables import AISlots, Counter, MonthlySpend
 from shared.db.engine_tables import AITaskLog, Job, JobItem, StageBlob
 from shared.db.planner_tables import (
@@ -39,6 +40,7 @@ __all__ = [
     "AITaskLog",
     "Account",
     "ApiKey",
+    "Claim",
     "Cluster",
     "ClusterByName",
     "Content",
@@ -48,6 +50,7 @@ __all__ = [
     "IdeaByCluster",
     "IntegrationSettings",
     "Job",
+    "JobClaims",
     "JobItem",
     "Keyword",
     "KeywordByCluster",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -14,6 +14,14 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from shared.db.base import BaseModel, iso_now
+from shared.db.derived import DerivedKeysModel, ref
+
+KeywordStatus = Literal["active", "pending", "mapped", "archived"]
+ClusterStatus = Literal["active"]
+IdeaStatus = Literal["new", "scheduled", "published"]
+KEYWORD_STATUSES: tuple[str, ...] = get_args(KeywordStatus)
+CLUSTER_STATUSES: tuple[str, ...] = get_args(ClusterStatus)
+IDEA_STATUSES: tuple[str, ...] = get_args(IdeaStatus)
 
 
 class SeedKeyword(BaseModel):
@@ -83,11 +91,45 @@ class KeywordUnclustered(GlobalSecondaryIndex["Keyword"]):
     id = NumberAttribute(range_key=True)
 
 
-class Keyword(BaseModel):
+class KeywordByStatus(GlobalSecondaryIndex["Keyword"]):
+    """Keywords of one status (``{account}#{status}``)."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status_ref = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class KeywordBySectorStatus(GlobalSecondaryIndex["Keyword"]):
+    """Keywords of one status in one sector (``{account}#{sector_id}#{status}``)."""
+
+    class Meta:
+        index_name = "by_sector_status"
+        projection = AllProjection()
+
+    sector_status_ref = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class KeywordByClusterStatus(GlobalSecondaryIndex["Keyword"]):
+    """Keywords of one status in one cluster (``{account}#{cluster_id}#{status}``)."""
+
+    class Meta:
+        index_name = "by_cluster_status"
+        projection = AllProjection()
+
+    cluster_status_ref = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class Keyword(DerivedKeysModel):
     """An account's keyword in a site/sector; text and metrics come from its seed keyword.
 
-    The index keys (``sector_ref``, ``site_ref``, ``unclustered_ref``, ``cluster_ref``) are derived
-    from the record on every write (``serialize``), so they can never disagree with it. The
+    The index keys (``sector_ref``, ``site_ref``, ``unclustered_ref``, ``cluster_ref`` and the
+    status keys) are derived from the record on every write (``shared.db.derived``), so they can
+    never disagree with it. The
     keyword's embedding (``embedding``: float16 bytes, ``embedding_tag``: model#dimensions) is
     kept on the row: a re-run or a new clustering of the same keywords embeds nothing again.
     """
@@ -114,7 +156,10 @@ class Keyword(BaseModel):
     sector_ref = UnicodeAttribute(null=True)
     site_ref = UnicodeAttribute(null=True)
     unclustered_ref = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(default="active")  # active | pending | mapped | archived
+    status_ref = UnicodeAttribute(null=True)
+    sector_status_ref = UnicodeAttribute(null=True)
+    cluster_status_ref = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="active")  # KeywordStatus
     # True when the seed keyword already existed at import (the text is in another site/sector
     # too): only then can another row hold a reusable embedding.
     seed_shared = BooleanAttribute(default=False)
@@ -126,18 +171,31 @@ class Keyword(BaseModel):
     by_sector = KeywordBySector()
     by_site = KeywordBySite()
     unclustered = KeywordUnclustered()
+    by_status = KeywordByStatus()
+    by_sector_status = KeywordBySectorStatus()
+    by_cluster_status = KeywordByClusterStatus()
 
-    def sync_refs(self) -> None:
-        """Derive the index keys from the record."""
+    derived_keys = {
+        "cluster_ref": ("cluster_id",),
+        "sector_ref": ("sector_id",),
+        "site_ref": ("site_id",),
+        "unclustered_ref": ("cluster_id",),
+        "status_ref": ("status",),
+        "sector_status_ref": ("sector_id", "status"),
+        "cluster_status_ref": ("cluster_id", "status"),
+    }
+
+    def derive_keys(self) -> dict[str, Any]:
         account = self.account_id
-        self.cluster_ref = f"{account}#{int(self.cluster_id)}" if self.cluster_id is not None else None
-        self.sector_ref = f"{account}#{int(self.sector_id)}" if self.sector_id is not None else None
-        self.site_ref = f"{account}#{int(self.site_id)}" if self.site_id is not None else None
-        self.unclustered_ref = account if self.cluster_id is None else None
-
-    def serialize(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        self.sync_refs()
-        return super().serialize(*args, **kwargs)  # type: ignore[no-any-return]
+        return {
+            "cluster_ref": ref(account, self.cluster_id),
+            "sector_ref": ref(account, self.sector_id),
+            "site_ref": ref(account, self.site_id),
+            "unclustered_ref": account if self.cluster_id is None else None,
+            "status_ref": ref(account, self.status),
+            "sector_status_ref": ref(account, self.sector_id, self.status),
+            "cluster_status_ref": ref(account, self.cluster_id, self.status),
+        }
 
     @property
     def volume(self) -> int:
@@ -168,10 +226,47 @@ class ClusterByScope(GlobalSecondaryIndex["Cluster"]):
     id = NumberAttribute(range_key=True)
 
 
-class Cluster(BaseModel):
+class ClusterByStatus(GlobalSecondaryIndex["Cluster"]):
+    """Clusters of one status (``{account}#{status}``)."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status_ref = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class ClusterByScopeStatus(GlobalSecondaryIndex["Cluster"]):
+    """Clusters of one status in one site/sector scope (``{scope_ref}#{status}``)."""
+
+    class Meta:
+        index_name = "by_scope_status"
+        projection = AllProjection()
+
+    scope_status_ref = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class ClusterNeedsIdeas(GlobalSecondaryIndex["Cluster"]):
+    """Sparse index: only active clusters not known to have ideas carry ``needs_ideas_ref``
+    (the account id): generate_ideas' scheduled batches."""
+
+    class Meta:
+        index_name = "needs_ideas"
+        projection = KeysOnlyProjection()
+
+    needs_ideas_ref = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class Cluster(DerivedKeysModel):
     """A topic cluster. ``pillar_id`` is the id of the hub cluster of its pillar topic (itself for a
     hub); ``centroid`` (float16 bytes, ``centroid_tag``) lets later keywords join the nearest
-    cluster; ``samples`` are its representative keywords (highest volume, most central)."""
+    cluster; ``samples`` are its representative keywords (highest volume, most central).
+
+    ``has_ideas``: ideas were saved for it (set by the ideas' SAVE, or by the scheduled-batch
+    selector when it finds ideas of a cluster still marked). Index keys: ``shared.db.derived``."""
 
     table_suffix = "clusters"
 
@@ -189,6 +284,10 @@ class Cluster(BaseModel):
     site_id = NumberAttribute(null=True)
     sector_id = NumberAttribute(null=True)
     scope_ref = UnicodeAttribute(null=True)
+    status_ref = UnicodeAttribute(null=True)
+    scope_status_ref = UnicodeAttribute(null=True)
+    needs_ideas_ref = UnicodeAttribute(null=True)
+    has_ideas = BooleanAttribute(default=False)
     pillar_id = NumberAttribute(null=True)
     centroid = BinaryAttribute(null=True, legacy_encoding=False)
     centroid_tag = UnicodeAttribute(null=True)
@@ -197,10 +296,26 @@ class Cluster(BaseModel):
     updated_at = UnicodeAttribute(default_for_new=iso_now)
     by_name = ClusterByName()
     by_scope = ClusterByScope()
+    by_status = ClusterByStatus()
+    by_scope_status = ClusterByScopeStatus()
+    needs_ideas = ClusterNeedsIdeas()
 
-    def serialize(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        self.scope_ref = scope_ref(self.account_id, self.site_id, self.sector_id)
-        return super().serialize(*args, **kwargs)  # type: ignore[no-any-return]
+    derived_keys = {
+        "scope_ref": ("site_id", "sector_id"),
+        "status_ref": ("status",),
+        "scope_status_ref": ("site_id", "sector_id", "status"),
+        "needs_ideas_ref": ("status", "has_ideas"),
+    }
+
+    def derive_keys(self) -> dict[str, Any]:
+        account = self.account_id
+        scope = scope_ref(account, self.site_id, self.sector_id)
+        return {
+            "scope_ref": scope,
+            "status_ref": ref(account, self.status),
+            "scope_status_ref": ref(scope, self.status),
+            "needs_ideas_ref": account if self.status == "active" and not self.has_ideas else None,
+        }
 
 
 def scope_ref(account_id: str, site_id: float | None, sector_id: float | None) -> str:
@@ -217,7 +332,31 @@ class IdeaByCluster(GlobalSecondaryIndex["ContentIdea"]):
     id = NumberAttribute(range_key=True)
 
 
-class ContentIdea(BaseModel):
+class IdeaByStatus(GlobalSecondaryIndex["ContentIdea"]):
+    """Ideas of one status (``{account}#{status}``)."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status_ref = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class IdeaByClusterStatus(GlobalSecondaryIndex["ContentIdea"]):
+    """Ideas of one status for one cluster (``{account}#{cluster_id}#{status}``)."""
+
+    class Meta:
+        index_name = "by_cluster_status"
+        projection = AllProjection()
+
+    cluster_status_ref = UnicodeAttribute(hash_key=True)
+    id = NumberAttribute(range_key=True)
+
+
+class ContentIdea(DerivedKeysModel):
+    """A content idea (outline) for a cluster. Index keys: ``shared.db.derived``."""
+
     table_suffix = "ideas"
 
     class Meta:
@@ -233,10 +372,30 @@ class ContentIdea(BaseModel):
     keyword_cluster_id = NumberAttribute(null=True)
     cluster_ref = UnicodeAttribute(null=True)
     estimated_word_count = NumberAttribute(default=1500)
-    status = UnicodeAttribute(default="new")  # new | scheduled | published
+    status = UnicodeAttribute(default="new")  # IdeaStatus
+    status_ref = UnicodeAttribute(null=True)
+    cluster_status_ref = UnicodeAttribute(null=True)
     task_id = NumberAttribute(null=True)  # the writer task made from this idea (one per idea)
+    # The article's planned slug (unique among its cluster's ideas): its URL for internal links.
+    slug = UnicodeAttribute(null=True)
     site_id = NumberAttribute(null=True)
     sector_id = NumberAttribute(null=True)
     created_at = UnicodeAttribute(default_for_new=iso_now)
     updated_at = UnicodeAttribute(default_for_new=iso_now)
     by_cluster = IdeaByCluster()
+    by_status = IdeaByStatus()
+    by_cluster_status = IdeaByClusterStatus()
+
+    derived_keys = {
+        "cluster_ref": ("keyword_cluster_id",),
+        "status_ref": ("status",),
+        "cluster_status_ref": ("keyword_cluster_id", "status"),
+    }
+
+    def derive_keys(self) -> dict[str, Any]:
+        account = self.account_id
+        return {
+            "cluster_ref": ref(account, self.keyword_cluster_id),
+            "status_ref": ref(account, self.status),
+            "cluster_status_ref": ref(account, self.keyword_cluster_id, self.status),
+        }

@@ -1,7 +1,9 @@
 """Data access: generic account-scoped reads and writes, the batched ones included.
 
 Every list read here is a Query on the account's hash key or on an index whose key starts
-with the account id; there is no Scan anywhere in the project. Domain rules on the records
+with the account id; there is no Scan anywhere in the project. A list page (``page``) is one
+Query of one partition with no filter: every filter of every list is an index key (derived from
+the record, ``shared.db.derived``), so a page never reads items it then drops. Domain rules on the records
 (for example a cluster's get-or-create) live in ``shared.domain``, not here.
 
 The batch helpers talk to DynamoDB's BatchGetItem (at most 100 keys a request) and
@@ -22,6 +24,7 @@ from typing import Any, TypeVar, cast
 
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import Index
 
 from shared.db.base import BaseModel
 from shared.db.models import Account, Counter
@@ -70,53 +73,83 @@ def query_account(
     )
 
 
-def page_account(
-    model: type[M],
+def page_account(model: type[M], account_id: str, limit: int = 100, after: Any = None) -> tuple[list[M], Any]:
+    """One page of the account's records by range key, and the key to continue after (or None)."""
+    return page(model, account_id, account_id, limit=limit, after=after)
+
+
+def page(
+    source: type[M] | Index[M],
+    hash_key: str,
     account_id: str,
-    filter_condition: Condition | None = None,
     limit: int = 100,
     after: Any = None,
+    newest_first: bool = False,
 ) -> tuple[list[M], Any]:
-    """One page of the account's records and the range key to continue after (or None)."""
-    range_attr = model._range_key_attribute()
-    range_name = range_attr.attr_name
-    last_key = None
+    """One page of one partition: of the account (``source`` a model, ``hash_key`` the account id)
+    or of one key of a GSI whose range key is the record's range key (``id``, ``task_id``).
+
+    Items follow the range key (descending with ``newest_first``) from just past ``after``; the
+    second value is the range key to pass as ``after`` for the next page, None when none follows.
+    Every list filter is an index key, so nothing is read and dropped: one request reads at most
+    ``limit + 1`` items (the one past the page only tells that more follow).
+    """
+    range_attr = _range_attribute(source)
+    assert range_attr is not None, "page() needs a range key"
+    condition = None
     if after is not None:
-        last_key = {
-            model._hash_key_attribute().attr_name: {"S": account_id},
-            range_name: {range_attr.attr_type: str(after)},
-        }
-    results = model.query(
-        account_id, filter_condition=filter_condition, limit=limit, last_evaluated_key=last_key
+        condition = range_attr < after if newest_first else range_attr > after
+    items, more = query_page(
+        source, hash_key, limit, range_key_condition=condition, newest_first=newest_first
+    )
+    next_after = getattr(items[-1], range_attr.attr_name) if more else None
+    return [item for item in items if getattr(item, "account_id", None) == account_id], next_after
+
+
+def _range_attribute(source: type[BaseModel] | Index[Any]) -> Any:
+    """The range key attribute of a model or of an index (None: hash key only)."""
+    if isinstance(source, Index):
+        return next((a for a in source.Meta.attributes.values() if a.is_range_key), None)
+    return source._range_key_attribute()
+
+
+def query_page(
+    source: type[M] | Index[M],
+    hash_key: str,
+    limit: int,
+    range_key_condition: Condition | None = None,
+    start_after: BaseModel | None = None,
+    newest_first: bool = False,
+) -> tuple[list[M], bool]:
+    """At most ``limit`` items of one partition, and whether more follow; no filter, so at most
+    ``limit + 1`` items are read. ``start_after``: a record (its table and index keys set) to
+    continue after, for indexes whose range key is not unique (``created_at``)."""
+    last_key = start_key(source, hash_key, start_after) if start_after is not None else None
+    results = source.query(
+        hash_key,
+        range_key_condition=range_key_condition,
+        scan_index_forward=not newest_first,
+        last_evaluated_key=last_key,
+        limit=limit + 1,
+        page_size=limit + 1,
     )
     items = list(results)
-    next_after = getattr(items[-1], range_name) if items and results.last_evaluated_key else None
-    return items, next_after
+    return items[:limit], len(items) > limit
 
 
-def page_index(
-    index: Any,
-    account_id: str,
-    hash_key: str,
-    hash_name: str,
-    limit: int = 100,
-    after: int | None = None,
-    filter_condition: Condition | None = None,
-) -> tuple[list[Any], Any]:
-    """One page of a GSI whose range key is the record ``id`` (a Query of one partition).
-
-    ``after`` is the last id of the previous page; the index's LastEvaluatedKey is rebuilt from it
-    (the table's keys and the index's hash key).
-    """
-    last_key = None
-    if after is not None:
-        last_key = {"account_id": {"S": account_id}, "id": {"N": str(after)}, hash_name: {"S": hash_key}}
-    results = index.query(
-        hash_key, filter_condition=filter_condition, limit=limit, last_evaluated_key=last_key
-    )
-    items = [item for item in results if item.account_id == account_id]
-    next_after = int(items[-1].id) if items and results.last_evaluated_key else None
-    return items, next_after
+def start_key(source: type[BaseModel] | Index[Any], hash_key: str, record: BaseModel) -> dict[str, Any]:
+    """The ExclusiveStartKey that continues a Query of ``source`` (partition ``hash_key``) after
+    ``record``: the table's keys of the record, and for an index its hash and range key."""
+    if not isinstance(source, Index):
+        return _key_of(source, *_keys_of(record))
+    key = _key_of(source._model, *_keys_of(record))
+    hash_attr = source._hash_key_attribute()
+    key[hash_attr.attr_name] = {hash_attr.attr_type: hash_attr.serialize(hash_key)}
+    range_attr = _range_attribute(source)
+    if range_attr is not None:
+        value = getattr(record, range_attr.attr_name)
+        key[range_attr.attr_name] = {range_attr.attr_type: range_attr.serialize(value)}
+    return key
 
 
 def allocate_ids(account_id: str, name: str, count: int, once_key: str | None = None) -> list[int]:

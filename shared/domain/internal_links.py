@@ -96,11 +96,11 @@ def add_links(html: str, siblings: list[Sibling], limit: int = MAX_ADDED_LINKS) 
             continue
         if stack[-1] not in LINKABLE and not any(tag in LINKABLE for tag in stack):
             continue
+        done_to = 0  # text before this offset holds the links added here already
         for sibling in list(todo):
             if len(added) >= limit:
                 break
-            pattern = _phrase(sibling.keyword)
-            match = pattern.search(piece)
+            match = _phrase(sibling.keyword).search(piece, done_to)
             if match is None:
                 continue
             anchor = (
@@ -108,9 +108,9 @@ def add_links(html: str, siblings: list[Sibling], limit: int = MAX_ADDED_LINKS) 
                 f'title="{html_lib.escape(sibling.title, quote=True)}">{match.group(0)}</a>'
             )
             piece = piece[: match.start()] + anchor + piece[match.end() :]
+            done_to = match.start() + len(anchor)
             added.append(sibling.url)
             todo.remove(sibling)
-            break  # one link per text run: the rest of it now holds an <a>
         pieces[index] = piece
     return "".join(pieces), added
 

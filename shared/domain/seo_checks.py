@@ -186,8 +186,7 @@ def check_article(
         "keyword_in_title": bool(keyword) and mentions(title or meta_title or "", keyword),
         "keyword_in_h1": bool(keyword) and mentions(first_heading, keyword),
         "keyword_in_intro": bool(keyword) and mentions(" ".join(words[:INTRO_WORDS]), keyword),
-        "keyword_in_h2": bool(keyword)
-        and any(mentions(t, keyword) for lv, t in outline.headings if lv == 2),
+        "keyword_in_h2": bool(keyword) and any(mentions(t, keyword) for lv, t in outline.headings if lv == 2),
         "secondary_keywords_used": not secondary or len(used) >= SECONDARY_SHARE * len(secondary),
         "word_count_on_target": not target_words
         or abs(len(words) - target_words) <= WORD_COUNT_TOLERANCE * target_words,

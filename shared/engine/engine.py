@@ -13,13 +13,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from shared.db.models import Job
-from shared.engine import accounting, store
+from shared.db.models import Account, Job
+from shared.engine import accounting, claims, store, unstarted
 from shared.engine.failures import error_payload, handle_error, handle_item_failure
 from shared.engine.phases import run_ai_call, run_done, run_init, run_parse, run_prep, run_save
 from shared.engine.store import State, job_state
-from shared.errors import AIProviderTransient, ItemFailed
+from shared.errors import AIProviderTransient, ItemFailed, RecordBusy
+from shared.functions.base import BaseAIFunction
 from shared.functions.registry import canonical_name, get_function_instance
+from shared.observability import logger
 
 #: Attempts of a phase that failed transiently (the state machine's Retry, in process).
 SYNC_TRANSIENT_ATTEMPTS = 3
@@ -37,13 +39,49 @@ def create_job(
     ``reserve``: the job's estimated credits are taken from the account's balance in the same
     write that stores it (InsufficientCredits, nothing stored, when the balance lacks them),
     and settled to the real charge when the job ends.
+
+    The job claims the records it will change (``fn.claim_refs``) until it ends: a record
+    another running job holds is a ``RecordBusy`` (409) naming that job, and nothing is kept
+    (a job stored before it lost the claim race is discarded, its reservation returned).
     """
     name = canonical_name(function_name)
     fn = get_function_instance(name)  # unknown functions fail here, before anything is stored
-    if not reserve:
-        return store.insert_job(account_id, name, payload, mode)
-    job = store.new_job(account_id, name, payload, mode)
-    return accounting.insert_reserved_job(job, fn.estimate_credits(payload), fn.item_label)
+    refs = fn.claim_refs(payload, account_id)
+    try:
+        claims.ensure_free(account_id, refs)  # the usual refusal: a read, nothing stored
+    except RecordBusy:
+        if reserve:  # 402 before 409, as the API checks them, also when a concurrent job won both
+            _refuse_if_unaffordable(account_id, fn, payload)
+        raise
+    if reserve:
+        job = store.new_job(account_id, name, payload, mode)
+        job = accounting.insert_reserved_job(job, fn.estimate_credits(payload), fn.item_label)
+    else:
+        job = store.insert_job(account_id, name, payload, mode)
+    if refs:
+        try:
+            claims.acquire(account_id, job.task_id, name, refs)
+        except Exception:
+            _discard(job)
+            raise
+    return job
+
+
+def _refuse_if_unaffordable(account_id: str, fn: BaseAIFunction, payload: dict[str, Any]) -> None:
+    try:
+        account = Account.get(account_id, consistent_read=True)
+    except Account.DoesNotExist:
+        return
+    needed, available = fn.estimate_credits(payload), int(account.credits or 0)
+    if needed > available:
+        raise accounting.not_enough_credits(needed, available, fn.item_label)
+
+
+def _discard(job: Job) -> None:
+    try:
+        unstarted.discard(job)
+    except Exception:  # noqa: BLE001 - the refusal is what the caller must see; the reaper ends the job
+        logger.exception("could not discard a refused job", extra={"task_id": job.task_id})
 
 
 def _with_transient_retry(phase: Callable[[State], State], state: State) -> State:
@@ -93,6 +131,7 @@ class AIEngine:
 
     def run_job(self, job: Job) -> Job:
         """Execute a created job in this process; the finished Job record."""
+        unstarted.leave_index(job)  # started here: the reaper leaves it alone
         self.execute(job_state(job))
         return store.load_job(job.account_id, job.task_id)
 

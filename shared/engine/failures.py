@@ -16,7 +16,7 @@ from shared.ai.providers import redact
 from shared.config import get_settings
 from shared.db.base import utcnow
 from shared.db.models import AITaskLog, Job, JobItem
-from shared.engine import accounting, store
+from shared.engine import accounting, claims, events, store
 from shared.engine.context import load_context
 from shared.engine.store import State
 from shared.observability import logger
@@ -101,6 +101,8 @@ def handle_error(state: State) -> State:
         usage=usage,
     )
     logger.error("job failed", extra={"phase": phase, "stage": stage, "error_type": error_type})
+    claims.release_job(ctx.job)  # the job's records are free for the next job (never raises)
+    events.publish_job_end(ctx.job)  # "Job Failed" on the bus (never fails the handler)
     return {**ctx.base_state(), "status": "failed", "error": message}
 
 

@@ -18,7 +18,7 @@ from shared.ai.model_settings import check_model_allowed
 from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
 from shared.db.models import JobItem
-from shared.engine import accounting, store
+from shared.engine import accounting, claims, events, store
 from shared.engine.calls import ItemCall, answer_problem, record_calls
 from shared.engine.context import JobContext, load_context
 from shared.engine.failures import write_task_log
@@ -249,4 +249,6 @@ def run_done(state: State) -> State:
     write_task_log(
         ctx.job, items, status="success", phase="DONE", message=message, result=result, usage=usage
     )
+    claims.release_job(ctx.job)  # the job's records are free for the next job (never raises)
+    events.publish_job_end(ctx.job)  # "Job Succeeded" on the bus (never fails the job)
     return {**ctx.base_state(), "status": "completed"}

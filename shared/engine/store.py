@@ -154,15 +154,6 @@ def mark_failed(
     )
 
 
-def mark_start_failed(job: Job, reason: str) -> None:
-    """The job's execution could not be started (the API answers 503)."""
-    job.update(actions=[Job.status.set("failed"), Job.error.set(reason), Job.finished_at.set(iso_now())])
-
-
-def set_execution_arn(job: Job, arn: str) -> None:
-    job.update(actions=[Job.execution_arn.set(arn)])
-
-
 # ---------------------------------------------------------------- items
 def item_key(stage: str, key: str, multi_stage: bool) -> str:
     return f"{stage}{STAGE_SEPARATOR}{key}" if multi_stage else key

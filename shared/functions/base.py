@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from shared.ai import validators
 from shared.ai.model_settings import ModelConfig, get_model_config
 from shared.ai.prompts import PromptRegistry
+from shared.db.claim_tables import record_claim
 from shared.errors import AIProviderError, InputInvalid
 
 if TYPE_CHECKING:
@@ -119,6 +120,10 @@ class BaseAIFunction(ABC):
     #: The function's own settings an account may set under ``functions.<name>`` (besides the
     #: model settings), checked by ``validate_options``.
     option_keys: ClassVar[tuple[str, ...]] = ()
+    #: The record kind a job claims per id of its payload while it runs (``cluster``: ``cluster#12``,
+    #: ``shared.db.claim_tables``), so no two jobs change one record at once; None: no claims
+    #: (unless ``claim_refs`` says otherwise).
+    claim_kind: ClassVar[str | None] = None
 
     def get_name(self) -> str:
         return self.name
@@ -244,6 +249,19 @@ class BaseAIFunction(ABC):
         """Input tokens of one call, for the cost estimate."""
         fixed, per_record = self.prompt_tokens
         return fixed + per_record * self.records_requested(payload)
+
+    # ------------------------------------------------------------ record claims
+    def claim_refs(self, payload: dict[str, Any], account_id: str) -> list[str]:
+        """The records a job with this payload changes, claimed from its acceptance to its end
+        (``shared.engine.claims``): by default one ``claim_kind`` ref per id of the payload."""
+        if not self.claim_kind:
+            return []
+        ids = payload.get("ids")
+        if not isinstance(ids, list):
+            return []
+        return [
+            record_claim(self.claim_kind, i) for i in ids if isinstance(i, int) and not isinstance(i, bool)
+        ]
 
     # ------------------------------------------------------------ scheduled batches
     def batch_payloads(self, account_id: str, limit: int) -> tuple[list[dict[str, Any]], int]:

@@ -6,6 +6,8 @@ commands, so nobody converts a file by hand::
 
     result = parse_export(uploaded_bytes, max_rows=100_000)
     result.format, result.rows[0].volume, result.errors, result.duplicates, result.notes
+
+``split_export`` cuts a file over one request's limits into parts, each with the header row.
 """
 
 from shared.keyword_files.decoding import decode_export, decode_with_encoding
@@ -19,7 +21,8 @@ from shared.keyword_files.model import (
     ParsedExport,
     RowError,
 )
-from shared.keyword_files.parser import MAX_KEYWORD_LENGTH, parse_export
+from shared.keyword_files.parser import MAX_CPC, MAX_KEYWORD_LENGTH, parse_export
+from shared.keyword_files.parts import ExportPart, split_export
 from shared.keyword_files.values import (
     INTENTS,
     MAX_NUMBER,
@@ -32,12 +35,14 @@ __all__ = [
     "INTENTS",
     "KEYWORD_HEADERS",
     "LIST_DELIMITER",
+    "MAX_CPC",
     "MAX_KEYWORD_LENGTH",
     "MAX_NUMBER",
     "Dialect",
     "DuplicateRow",
     "ExportError",
     "ExportFormat",
+    "ExportPart",
     "KeywordRow",
     "ParsedExport",
     "RowError",
@@ -50,4 +55,5 @@ __all__ = [
     "parse_export",
     "parse_number",
     "sniff_dialect",
+    "split_export",
 ]

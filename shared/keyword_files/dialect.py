@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shared.keyword_files.formats import is_keyword_header
+from shared.keyword_files.formats import KEYWORD_HEADERS, is_keyword_header
 from shared.keyword_files.model import ExportError
 
 if TYPE_CHECKING:
@@ -137,8 +137,10 @@ def _reject_headerless_table(sample: str) -> None:
         if width >= 2 and rows >= 0.8 * len(counts):
             first = next(r for r in reader(sample, delimiter) if any(c.strip() for c in r))
             shown = ", ".join(repr(cell.strip()[:40]) for cell in first[:6])
+            expected = ", ".join(repr(header.capitalize()) for header in KEYWORD_HEADERS)
             raise ExportError(
                 f"no keyword column found: the first row ({shown}) has no header such as 'Keyword', "
                 "'Query' or 'Top queries'; add a header row with a 'Keyword' column, or upload the "
-                "file as the keyword tool exported it"
+                "file as the keyword tool exported it (Semrush, Ahrefs, Moz, Search Console, Keyword "
+                f"Planner). Headers recognised as the keyword column: {expected}"
             )

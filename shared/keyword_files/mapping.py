@@ -27,7 +27,11 @@ from shared.keyword_files.values import (
     split_range,
 )
 
-MAX_KEYWORD_LENGTH = 200
+MAX_KEYWORD_LENGTH = 300
+"""Longest keyword, in characters after trimming: the JSON route's limit (``Text`` in
+``shared/api/models.py``), so a keyword the API takes as JSON is never refused in a file."""
+MAX_CPC = 1_000_000
+"""Highest cost per click: the JSON route's limit (``MAX_CPC`` in ``shared/api/models.py``)."""
 _MEMO_SIZE = 20_000
 # C0/C1 controls and lone surrogates (only possible in text handed in as str).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -155,6 +159,9 @@ class RowMapper:
                 if b is not None
             ]
             cpc = round(sum(bids) / len(bids), 2) if bids else None
+        if cpc is not None and cpc > MAX_CPC:
+            column = self._header(self.cpc) if self.cpc is not None else "'CPC'"
+            problems.append(f"{column}: {cpc:,g} is out of range (at most {MAX_CPC:,}); {_HINT_PRICE}")
         position = self._amount(record, self.position, problems, hint="write a ranking position such as 4.2")
         intent = self._intent(record)
         if problems:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from shared.keyword_files.decoding import decode_with_encoding
 from shared.keyword_files.dialect import LIST_DELIMITER, iter_lines, sniff_dialect
 from shared.keyword_files.formats import detect_format, map_columns
-from shared.keyword_files.mapping import MAX_KEYWORD_LENGTH, RowMapper, keyword_problem
+from shared.keyword_files.mapping import MAX_CPC, MAX_KEYWORD_LENGTH, RowMapper, keyword_problem
 from shared.keyword_files.model import (
     DuplicateRow,
     ExportError,
@@ -23,7 +23,7 @@ from shared.keyword_files.model import (
 )
 from shared.keyword_files.values import clean_keyword, normalize_keyword
 
-__all__ = ["MAX_KEYWORD_LENGTH", "parse_export"]
+__all__ = ["MAX_CPC", "MAX_KEYWORD_LENGTH", "parse_export"]
 
 
 def parse_export(data: bytes | str, *, max_rows: int | None = None) -> ParsedExport:

@@ -9,7 +9,7 @@ Service functions (used by the API in shared/api and by scripts):
   conditional transaction, so two concurrent calls cannot both create a task for the same idea,
   and each reports as ``created`` only the tasks it wrote.
 - ``list_ideas`` / ``get_idea``, ``list_tasks`` / ``get_task``, ``list_content`` / ``get_content``:
-  account-scoped reads (Queries on the account, or on the ideas' ``by_cluster`` index).
+  account-scoped pages: one Query of the account, or of the one index a filter names.
 - ``idea_view`` / ``task_view`` / ``content_view``: the JSON shapes the API returns.
 - ``article_document(content)`` and ``article_filename(content)``: a stand-alone HTML page of an
   article (title, meta description, keywords, the sanitised body) and a file name for it.
@@ -26,14 +26,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from shared.db.base import connection, iso_now
-from shared.db.models import Content, ContentIdea, WriterTask
-from shared.db.repo import allocate_ids, batch_get, get_one, page_account, save_all
+from shared.db.derived import index_key
+from shared.db.models import Content, ContentIdea, Site, WriterTask
+from shared.db.repo import allocate_ids, batch_get, get_one, page, save_all
 from shared.domain.outline import outline_json, outline_summary, split_list
-from shared.errors import InputInvalid, NotFound
+from shared.domain.structured_data import jsonld_script
+from shared.errors import InputInvalid, NotFound, StateConflict
 
 MAX_IDEAS_PER_REQUEST = 100
 TASK_TITLE_LIMIT = 300
@@ -121,6 +122,7 @@ def queue_ideas(account_id: str, idea_ids: Sequence[int]) -> TaskCreation:
     missing = [i for i in unique if i not in found]
     if missing:
         raise NotFound(f"ideas not found in this account: {', '.join(map(str, missing[:20]))}")
+    check_queueable(account_id, ideas)
 
     # Ids are allocated for the ideas without a task; one that a concurrent call takes first
     # leaves its id unused (ids are unique, not dense).
@@ -154,6 +156,26 @@ def queue_ideas(account_id: str, idea_ids: Sequence[int]) -> TaskCreation:
     return TaskCreation(tasks=[tasks[i] for i in unique], created=created)
 
 
+def check_queueable(account_id: str, ideas: list[ContentIdea]) -> None:
+    """Refuse (409) ideas without a task that are rejected, or not approved on a site requiring it."""
+    pending = [i for i in ideas if i.task_id is None]
+    rejected = [int(i.id) for i in pending if i.status == "rejected"]
+    if rejected:
+        raise StateConflict(f"rejected ideas are not written: {', '.join(map(str, rejected[:20]))}")
+    site_ids = {int(i.site_id) for i in pending if i.site_id is not None and i.status != "approved"}
+    strict = {int(s.id) for s in batch_get(Site, account_id, sorted(site_ids)) if s.require_approval}
+    waiting = [
+        int(i.id)
+        for i in pending
+        if i.site_id is not None and int(i.site_id) in strict and i.status != "approved"
+    ]
+    if waiting:
+        raise StateConflict(
+            f"ideas {', '.join(map(str, waiting[:20]))} need approval first (their site requires it): "
+            "POST /v1/planner/ideas/{id}/approve"
+        )
+
+
 def create_tasks_from_ideas(account_id: str, idea_ids: list[int]) -> list[WriterTask]:
     """One writer task per idea (status ``queued``; the idea becomes ``scheduled``), in request order.
 
@@ -164,8 +186,16 @@ def create_tasks_from_ideas(account_id: str, idea_ids: list[int]) -> list[Writer
 
 
 # ---------------------------------------------------------------- reads
-def _and(condition: Condition | None, other: Condition) -> Condition:
-    return other if condition is None else condition & other
+def _list_source(model: Any, account_id: str, status: str | None, cluster_id: int | None) -> tuple[Any, str]:
+    """The table or index (and its partition) holding exactly the records of the filters: the
+    model's ``by_status``, ``by_cluster`` or ``by_cluster_status`` index, else the account."""
+    if cluster_id is not None and status is not None:
+        return model.by_cluster_status, index_key(account_id, cluster_id, status)
+    if cluster_id is not None:
+        return model.by_cluster, index_key(account_id, cluster_id)
+    if status is not None:
+        return model.by_status, index_key(account_id, status)
+    return model, account_id
 
 
 def get_idea(account_id: str, idea_id: int) -> ContentIdea:
@@ -182,19 +212,10 @@ def list_ideas(
     limit: int = 100,
     after: int | None = None,
 ) -> tuple[list[ContentIdea], int | None]:
-    """A page of the account's ideas (of one cluster through the ``by_cluster`` index), by id."""
-    condition: Condition | None = ContentIdea.status == status if status is not None else None
-    if cluster_id is None:
-        return page_account(ContentIdea, account_id, condition, limit=limit, after=after)
-    results = ContentIdea.by_cluster.query(
-        f"{account_id}#{cluster_id}",
-        range_key_condition=ContentIdea.id > after if after is not None else None,
-        filter_condition=condition,
-        limit=limit,
-    )
-    ideas = list(results)
-    next_after = int(ideas[-1].id) if ideas and results.last_evaluated_key else None
-    return ideas, next_after
+    """A page of the account's ideas by id after ``after``, and the id to continue after (None:
+    no more); a cluster and/or a status is one index."""
+    source, key = _list_source(ContentIdea, account_id, status, cluster_id)
+    return page(source, key, account_id, limit=limit, after=after)
 
 
 def get_task(account_id: str, task_id: int) -> WriterTask:
@@ -211,10 +232,9 @@ def list_tasks(
     limit: int = 100,
     after: int | None = None,
 ) -> tuple[list[WriterTask], int | None]:
-    condition: Condition | None = WriterTask.status == status if status is not None else None
-    if cluster_id is not None:
-        condition = _and(condition, WriterTask.cluster_id == cluster_id)
-    return page_account(WriterTask, account_id, condition, limit=limit, after=after)
+    """A page of the account's writer tasks by id (as ``list_ideas``)."""
+    source, key = _list_source(WriterTask, account_id, status, cluster_id)
+    return page(source, key, account_id, limit=limit, after=after)
 
 
 def get_content(account_id: str, task_id: int) -> Content:
@@ -231,10 +251,10 @@ def list_content(
     limit: int = 100,
     after: int | None = None,
 ) -> tuple[list[Content], int | None]:
-    condition: Condition | None = Content.status == status if status is not None else None
-    if cluster_id is not None:
-        condition = _and(condition, Content.cluster_id == cluster_id)
-    return page_account(Content, account_id, condition, limit=limit, after=after)
+    """A page of the account's articles by task id (as ``list_ideas``; the indexes project
+    everything but the HTML, which ``get_content`` reads)."""
+    source, key = _list_source(Content, account_id, status, cluster_id)
+    return page(source, key, account_id, limit=limit, after=after)
 
 
 # ---------------------------------------------------------------- views
@@ -251,6 +271,7 @@ def idea_view(idea: ContentIdea) -> dict[str, Any]:
         "estimated_word_count": int(idea.estimated_word_count or 0),
         "status": idea.status,
         "task_id": idea.task_id,
+        "slug": idea.slug,
         "site_id": idea.site_id,
         "sector_id": idea.sector_id,
         "created_at": idea.created_at,
@@ -294,6 +315,18 @@ def content_view(content: Content, with_html: bool = False) -> dict[str, Any]:
         "status": content.status,
         "offline_draft": bool(metadata.get("offline_draft")),
         "seo": content_seo(content),
+        "lang": content.lang or "en",
+        "slug": content.slug,
+        "url": content.url,
+        "links": list(content.links or []),
+        "structured_data": list(content.structured_data or []),
+        "wordpress": {
+            "post_id": int(content.wp_post_id),
+            "link": content.wp_link,
+            "published_at": content.published_at,
+        }
+        if content.wp_post_id is not None
+        else None,
         "metadata": metadata,
         "cluster_id": content.cluster_id,
         "idea_id": content.idea_id,
@@ -335,13 +368,22 @@ def article_document(content: Content) -> str:
     keywords_meta = html.escape(", ".join(k for k in keywords if k), quote=True)
     offline = bool((content.metadata or {}).get("offline_draft"))
     generator = "igny8 local writer (offline draft, no AI model)" if offline else "igny8"
+    lang = html.escape(content.lang or "en", quote=True)
+    canonical = (
+        f'<link rel="canonical" href="{html.escape(content.url, quote=True)}">\n'
+        if content.url and "//" in content.url
+        else ""
+    )
+    structured = jsonld_script(list(content.structured_data or []))
     return (
         "<!doctype html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{meta_title or title}</title>\n"
         f'<meta name="description" content="{description}">\n'
         f'<meta name="keywords" content="{keywords_meta}">\n'
         f'<meta name="generator" content="{html.escape(generator, quote=True)}">\n'
+        f"{canonical}"
+        f"{structured + chr(10) if structured else ''}"
         "</head>\n<body>\n<article>\n"
         f"<h1>{title}</h1>\n"
         f"{content.html_content or ''}\n"

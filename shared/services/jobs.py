@@ -12,9 +12,11 @@ from shared.ai import validators
 from shared.config import get_settings
 from shared.db.models import Job
 from shared.db.repo import get_account
+from shared.engine import claims
 from shared.engine.accounting import check_job_budget, settle_reservation
 from shared.engine.engine import AIEngine, create_job
-from shared.engine.store import job_state, mark_start_failed, set_execution_arn
+from shared.engine.store import job_state
+from shared.engine.unstarted import record_start, record_start_failure
 from shared.errors import EngineError, NotFound
 from shared.functions.registry import get_function_instance
 from shared.observability import metrics
@@ -25,7 +27,8 @@ class JobStartFailed(EngineError):
 
 
 @lru_cache(maxsize=1)
-def _sfn() -> Any:
+def step_functions() -> Any:
+    """The process's Step Functions client (created on first use: boto3 loads then)."""
     import boto3
 
     return boto3.client("stepfunctions", region_name=get_settings().region)
@@ -53,7 +56,8 @@ def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync
 
     The job is stored with its estimated credits reserved from the account's balance in one
     conditional write (InsufficientCredits when concurrent jobs took them first); DONE or the
-    failure handler settles the reservation to the real charge.
+    failure handler settles the reservation to the real charge. It claims the records it will
+    change (RecordBusy, 409, naming the job that holds one); its end releases them.
     """
     payload = prevalidate(account_id, function_name, payload)
     job = create_job(account_id, function_name, payload, mode="sync" if sync else "async", reserve=True)
@@ -64,12 +68,13 @@ def start_job(account_id: str, function_name: str, payload: dict[str, Any], sync
     try:
         if not arn:
             raise JobStartFailed("STATE_MACHINE_ARN is not configured")
-        execution = _sfn().start_execution(
+        execution = step_functions().start_execution(
             stateMachineArn=arn, name=job.task_id, input=json.dumps(job_state(job))
         )
     except Exception as exc:
-        mark_start_failed(job, f"could not start the job: {type(exc).__name__}")
+        record_start_failure(job, f"could not start the job: {type(exc).__name__}")
         settle_reservation(job)  # nothing ran: the whole reservation goes back
+        claims.release_job(job)
         raise JobStartFailed("the job could not be started; try again") from exc
-    set_execution_arn(job, execution["executionArn"])
+    record_start(job, execution["executionArn"])
     return job

@@ -5,7 +5,8 @@ The rule's input names the account and what to do:
 Each function declares the selector that feeds it (``batch_selector``) and how it selects
 (``select_batch``): ``unclustered`` for auto_cluster, ``clusters_without_ideas`` for
 generate_ideas, ``queued_tasks`` for generate_content. Work is split into jobs no larger than
-each function's batch size (else its item limit).
+each function's batch size (else its item limit). A job whose records another job is still
+changing (``RecordBusy``) is skipped and reported with that job; the others start.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.db.repo import get_account
-from shared.errors import InputInvalid, NotFound
+from shared.errors import InputInvalid, NotFound, RecordBusy
 from shared.functions.base import BaseAIFunction
 from shared.functions.registry import canonical_name, get_function_instance, list_functions
 from shared.services.jobs import start_job
@@ -117,10 +118,18 @@ def run_batch(event: dict[str, Any]) -> dict[str, Any]:
     if get_account(request.account_id) is None:
         raise NotFound(f"account {request.account_id} not found")
     payloads, selected = fn.batch_payloads(request.account_id, request.limit)
-    task_ids = [start_job(request.account_id, fn.name, payload).task_id for payload in payloads]
+    task_ids: list[str] = []
+    skipped: list[dict[str, Any]] = []
+    for payload in payloads:
+        try:
+            task_ids.append(start_job(request.account_id, fn.name, payload).task_id)
+        except RecordBusy as exc:
+            # Work a running job holds is left for a later run; the rest of the batch goes on.
+            skipped.append({"payload": payload, "running_job": exc.task_id, "message": str(exc)})
     return {
         "account_id": request.account_id,
         "function_name": request.function_name,
         "selected": selected,
         "jobs": task_ids,
+        "skipped": skipped,
     }

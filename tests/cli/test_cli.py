@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from igny8_cli.local import LOCAL_FILE_ENV
 from igny8_cli.main import OUTPUT_COLUMNS, cli
 from shared.keyword_files import parse_export
 from tests.helpers import api
@@ -213,7 +214,7 @@ def test_http_transport_round_trip_and_errors(account, http_api, tmp_path):
     assert "Imported 12 keyword(s) into site 'Coffee'" in env_key.stdout
 
     wrong = run(["--api", http_api, "--key", "igny8_wrong", "import", str(PLAIN)])
-    one_line_error(wrong, "POST /v1/planner/keywords/: 401")
+    one_line_error(wrong, "POST /v1/planner/keywords/import/: 401")
     closed = run(["--api", "http://127.0.0.1:9", "--key", "k", "import", str(PLAIN)])
     one_line_error(closed, "cannot reach the API at http://127.0.0.1:9")
     no_key = CliRunner(env={"IGNY8_API_KEY": None}).invoke(cli, ["--api", http_api, "import", str(PLAIN)])
@@ -225,6 +226,7 @@ def test_installed_command_runs_its_own_local_stack(tmp_path):
     command = Path(sys.executable).parent / "igny8"
     argv = [str(command)] if command.exists() else [sys.executable, "-m", "igny8_cli"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AWS_", "MOTO_", "IGNY8_"))}
+    env[LOCAL_FILE_ENV] = str(tmp_path / "no-local-api.json")  # never a `make api` running meanwhile
     out = tmp_path / "o.csv"
 
     done = subprocess.run(

@@ -12,22 +12,7 @@ from igny8_cli.importing import CHUNK, Imported, import_rows
 from igny8_cli.main import start_auto_cluster
 from igny8_cli.progress import JobProgress
 from shared.keyword_files import KeywordRow
-
-
-class FakeTransport:
-    """Answers from a list of (status, body) and records the requests."""
-
-    poll_interval = 0.0
-    description = "fake"
-
-    def __init__(self, *answers: tuple[int, Any]) -> None:
-        self.answers = list(answers)
-        self.requests: list[tuple[str, str, Any, dict[str, str] | None]] = []
-
-    def request(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> Any:
-        self.requests.append((method, path, body, dict(query) if query else None))
-        return self.answers.pop(0)
-
+from tests.cli.fakes import FakeTransport
 
 IDS_REQUIRED = {
     "message": "invalid request: ids: Field required; strategy: Extra inputs are not permitted",

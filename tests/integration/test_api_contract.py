@@ -307,9 +307,9 @@ def test_the_jobs_list_is_newest_first(stack, account):
     started = []
     for _ in range(3):
         status, body = api("POST", "/v1/planner/keywords/auto_cluster/", account.api_key, {"ids": ids})
-        assert status == 202
+        assert status == 202, body
         started.append(body["task_id"])
-    stack.wait_idle()
+        stack.wait_idle()  # one job at a time over the same keywords (a second one would be a 409)
     status, listed = api("GET", "/v1/jobs/", account.api_key)
     created = [j["created_at"] for j in listed["results"]]
     assert status == 200 and created == sorted(created, reverse=True)
@@ -325,3 +325,18 @@ def test_put_ai_settings_with_only_temperature_keeps_the_model(account):
     assert status == 200
     status, current = api("GET", "/v1/settings/ai", account.api_key)
     assert status == 200 and current["model"] == "gpt-4o-mini" and current["temperature"] == 0.5
+
+
+def test_header_names_in_any_case_are_read(stack, account):
+    """API Gateway passes header names as the client sent them (``Content-Type``, ``Authorization``)."""
+    event = proxy_event(
+        "POST",
+        "/v1/planner/keywords/",
+        "keyword\ncold brew",
+        {"Authorization": f"Bearer {account.api_key}", "Content-Type": "text/csv"},
+    )
+    del event["headers"]["content-type"], event["multiValueHeaders"]["content-type"]
+    response = call_api(event)
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 415 and body["error"] == "UnsupportedMediaType"
+    assert "send application/json" in body["message"]

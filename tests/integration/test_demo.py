@@ -1,4 +1,4 @@
-"""`make demo` end to end (offline): the whole flow and the files it promises."""
+"""`make demo` end to end: `igny8 run data/sample_keywords.csv --out DIR` and the files it promises."""
 
 from __future__ import annotations
 
@@ -10,40 +10,44 @@ from pathlib import Path
 
 import pytest
 
+from igny8_cli.local import LOCAL_FILE_ENV
+from tests.cli.run_checks import check_run_folder
+
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "sample_keywords.csv"
 
 
-def test_demo_writes_summary_and_articles(tmp_path):
-    # As `make demo` runs it: its own process, its own local stack.
+def _igny8() -> list[str]:
+    command = Path(sys.executable).parent / "igny8"
+    return [str(command)] if command.exists() else [sys.executable, "-m", "igny8_cli"]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment: no AWS or OpenAI settings, and no `make api` someone runs meanwhile."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AWS_", "MOTO_", "IGNY8_"))}
+    env[LOCAL_FILE_ENV] = str(tmp_path / "no-local-api.json")
+    return env
+
+
+def test_demo_writes_summary_articles_exports_and_report(tmp_path):
+    # As `make demo` runs it (the Makefile's command): its own process, its own local stack.
+    out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--out", str(tmp_path), "--articles", "3"],
+        [*_igny8(), "run", str(SAMPLE), "--out", str(out), "--articles", "3"],
         capture_output=True,
         text=True,
         timeout=300,
-        env={k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AWS_", "MOTO_"))},
+        env=_env(tmp_path),
+        cwd=ROOT,
     )
 
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "AI provider: offline local provider" in result.stdout
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["keywords"] >= 300
-    in_clusters = [k for c in summary["clusters"] for k in c["keywords"]]
-    assigned = in_clusters + summary["unassigned_keywords"]
-    assert len(assigned) == len(set(assigned)) == summary["keywords"]  # each keyword exactly once
-    assert all(c["keywords_count"] == len(c["keywords"]) and c["volume"] > 0 for c in summary["clusters"])
-    assert [j["function"] for j in summary["jobs"]] == ["auto_cluster", "generate_ideas", "generate_content"]
-    assert all(
-        j["status"] == "completed" and j["phase"] == "DONE" and j["progress"] == 100 for j in summary["jobs"]
-    )
-    clustered = {c["name"] for c in summary["clusters"][:3]}
-    assert len(summary["ideas"]) >= 3 and {i["cluster"] for i in summary["ideas"]} == clustered
-    assert len(summary["articles"]) == 3
+    assert "[generate_content] DONE    100%" in result.stderr  # progress on stderr
+    summary = check_run_folder(out, articles=3)
     for article in summary["articles"]:
-        html = (tmp_path / article["path"]).read_text()
-        assert article["word_count"] > 300 and article["meta_title"] and article["meta_description"]
-        assert "<h1>" in html and "<h2>" in html and "<script" not in html
-        assert "Offline draft" in html
+        assert "Offline draft" in (out / article["path"]).read_text()
 
 
 def _model_answer(prompt: str) -> dict:
@@ -109,11 +113,13 @@ def test_demo_takes_the_openai_path_when_a_key_is_set(tmp_path, _fake_openai_ser
     server = _fake_openai_server
     server.reset()
     server.responder = lambda request: FakeReply(content=json.dumps(_model_answer(request.prompt)))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AWS_", "MOTO_"))}
+    env = _env(tmp_path)
     env.update(OPENAI_API_KEY="sk-demo-test", OPENAI_BASE_URL=server.base_url, OPENAI_MODEL="gpt-4o-mini")
+    out = tmp_path / "out"
 
+    # scripts/demo.py hands its options to `igny8 run`
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--out", str(tmp_path), "--articles", "2"],
+        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--out", str(out), "--articles", "2"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -122,7 +128,7 @@ def test_demo_takes_the_openai_path_when_a_key_is_set(tmp_path, _fake_openai_ser
 
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "AI provider: OpenAI-compatible API" in result.stdout
-    summary = json.loads((tmp_path / "summary.json").read_text())
+    summary = check_run_folder(out, articles=2)
     assert {j["model"] for j in summary["jobs"]} == {"gpt-4o-mini"}
     assert all(j["tokens"] > 0 and j["cost"] > 0 for j in summary["jobs"])
     embeddings, chat = server.embedding_requests(), server.chat_requests()
@@ -130,7 +136,12 @@ def test_demo_takes_the_openai_path_when_a_key_is_set(tmp_path, _fake_openai_ser
     assert [r.body["model"] for r in embeddings] == ["text-embedding-3-small"]
     assert {r.body["model"] for r in chat} == {"gpt-4o-mini"}
     naming = [r for r in chat if "<<<CLUSTERS" in r.prompt]
-    assert naming and len(chat) == len(naming) + 1 + 2  # naming calls, one ideas call, one per article
-    html = (tmp_path / summary["articles"][0]["path"]).read_text()
-    assert "Model-written paragraph" in html and "<script" not in html and "Offline draft" not in html
+    # Naming calls, one ideas call, one writing call per article, and one revision per article
+    # whose on-page checks failed (this fake's articles fail: its meta description is short).
+    revisions = [r for r in chat if "<<<ARTICLE" in r.prompt]
+    assert naming and len(revisions) == 2 and len(chat) == len(naming) + 1 + 2 + len(revisions)
+    assert {a["status"] for a in summary["articles"]} == {"review"}
+    assert all(a["seo"]["checks"]["meta_description_length"] is False for a in summary["articles"])
+    html = (out / summary["articles"][0]["path"]).read_text()
+    assert "Model-written paragraph" in html and "alert(1)" not in html and "Offline draft" not in html
     assert "sk-demo-test" not in result.stdout + result.stderr

@@ -78,6 +78,7 @@ def test_api_events_answer_without_server_errors(sample_account):
 def test_scheduler_event_starts_jobs_for_unclustered_keywords(stack, sample_account):
     if "ScheduleFunction" not in function_definitions():
         pytest.fail("template.yaml has no ScheduleFunction for scheduled batches")
+    stack.wait_idle()  # an earlier test's job over these keywords would hold their claim
     result, errored = _invoke("ScheduleFunction", "scheduler")
     assert not errored, result
     assert result["function_name"] == "auto_cluster" and len(result["jobs"]) == 1

@@ -90,6 +90,24 @@ def phase_messages(job) -> dict[str, list[str]]:
     return messages
 
 
+def revising(respond, revise=None):
+    """A responder that answers generate_content's revision calls too: with ``revise(article)``,
+    else the article unchanged (so it stays in review)."""
+
+    def answer(request: ReceivedRequest) -> FakeReply:
+        if "<<<ARTICLE" in request.prompt:
+            current = read_data_block(request.prompt, "ARTICLE")
+            return FakeReply(content=json.dumps(revise(current) if revise else current))
+        return respond(request)
+
+    return answer
+
+
+def writes(requests: list[ReceivedRequest]) -> list[ReceivedRequest]:
+    """The article-writing calls among ``requests`` (not the revisions)."""
+    return [r for r in requests if "<<<ARTICLE" not in r.prompt]
+
+
 def article(title: str, **extra) -> str:
     return json.dumps(
         {"content": f"<h2>{title}</h2><p>Cold brew steeps for twelve hours.</p>", "title": title, **extra}
@@ -281,7 +299,7 @@ def test_tasks_from_ideas_then_articles(stack, account, fake_openai):
             content="## Plain Text Brew\n\nSteep coarse coffee in cold water overnight.\n\n- grind\n- steep"
         )
 
-    fake_openai.responder = respond
+    fake_openai.responder = revising(respond)
     ids = [int(t.id) for t in tasks]
 
     job = run_job(stack, account.account_id, "generate_content", {"ids": ids})
@@ -298,13 +316,15 @@ def test_tasks_from_ideas_then_articles(stack, account, fake_openai):
         "Cold Brew Basics: The Guide",
         "Cold Brew Basics",
         "All you need.",
-        1234,
+        7,  # the revision's answer gives no word_count: the words are counted (the model said 1234)
     )
     assert rich.primary_keyword == "cold brew"
     assert rich.secondary_keywords == ["cold brew recipe", "how to make cold brew"]
     assert (rich.tags, rich.categories) == (["coffee", "cold brew"], ["Brewing"])
-    assert rich.metadata == {"reading_time": 6, "faq": [{"q": "Is it strong?"}]}
-    assert (rich.status, rich.cluster_id, rich.idea_id) == ("draft", cold, first)
+    assert rich.metadata == {"reading_time": 6, "faq": [{"q": "Is it strong?"}], "revised": True}
+    # Short answers fail the on-page checks; the revision changed nothing: in review, never silently.
+    assert (rich.status, rich.cluster_id, rich.idea_id) == ("review", cold, first)
+    assert rich.seo["score"] < 100 and rich.seo["checks"]["meta_description_length"] is False
     ratios = Content.get(account.account_id, ids[1])
     assert ratios.word_count == 7 and ratios.meta_description == "Intro"  # counted; task description
     plain = Content.get(account.account_id, ids[2])
@@ -319,11 +339,12 @@ def test_tasks_from_ideas_then_articles(stack, account, fake_openai):
         [],
     )
     assert {t.status for t in batch_get(WriterTask, account.account_id, ids)} == {"completed"}
-    # One AI call per task; each prompt carries its own idea, outline, cluster and keywords.
-    assert len(fake_openai.requests) == 3
+    # One writing call per task, then one revision each; each prompt carries its own idea,
+    # outline, cluster and keywords.
+    assert len(writes(fake_openai.requests)) == 3 and len(fake_openai.requests) == 6
     prompt = next(
         r.prompt
-        for r in fake_openai.requests
+        for r in writes(fake_openai.requests)
         if read_data_block(r.prompt, "IDEA")["title"] == "Cold Brew Basics"
     )
     assert (
@@ -333,11 +354,16 @@ def test_tasks_from_ideas_then_articles(stack, account, fake_openai):
     assert read_data_block(prompt, "CLUSTER")["cluster_name"] == "Cold Brew"
     assert read_data_block(prompt, "TARGET_KEYWORDS")[:2] == ["cold brew recipe", "how to make cold brew"]
     messages = phase_messages(job)
-    assert (messages["INIT"], messages["PREP"]) == (["Validating task"], ["Preparing content idea"])
-    assert messages["AI_CALL"] == ["Writing article with Igny8 Semantic AI"]
-    assert (messages["PARSE"], messages["SAVE"]) == (["1 article(s) created"], ["Saving article"])
+    assert messages["INIT"] == ["Validating task"]
+    assert messages["PREP"] == ["Preparing content idea", "Revising 3 article(s) that failed on-page checks"]
+    assert messages["AI_CALL"] == [
+        "Writing article with Igny8 Semantic AI",
+        "Revising article against the on-page checks",
+    ]
+    assert messages["PARSE"] == ["1 article(s) created", "1 article(s) revised"]
+    assert messages["SAVE"] == ["Saving article", "Saving revised article"]
     # A second run regenerates into the same Content row (get or create by task).
-    fake_openai.responder = lambda request: FakeReply(content=article("Second take"))
+    fake_openai.responder = revising(lambda request: FakeReply(content=article("Second take")))
     rerun = run_job(stack, account.account_id, "generate_content", {"ids": ids[:1]})
     assert rerun.result["articles"][0]["content_created"] is False
     assert Content.get(account.account_id, ids[0]).title == "Second take"
@@ -369,7 +395,7 @@ def test_batch_of_twenty_with_one_malformed_answer(stack, account, fake_openai):
             return FakeReply(content='{"content": "<p>This answer was cut o')
         return FakeReply(content=article(title))
 
-    fake_openai.responder = respond
+    fake_openai.responder = revising(respond)
 
     job = run_job(
         stack, account.account_id, "generate_content", {"ids": [int(t.id) for t in batch]}, timeout=90
@@ -377,11 +403,14 @@ def test_batch_of_twenty_with_one_malformed_answer(stack, account, fake_openai):
 
     assert job.execution_status == "SUCCEEDED" and job.status == "completed", job.error
     assert job.result["tasks_updated"] == 19 and len(job.result["articles"]) == 19
-    assert job.result["items"]["total"] == 20 and job.result["items"]["succeeded"] == 19
+    # 20 writing items, then a revision for each of the 19 saved articles.
+    assert job.result["items"]["total"] == 39 and job.result["items"]["succeeded"] == 38
     (failure,) = job.result["items"]["failures"]
-    assert failure["item"] == str(broken.id) and failure["error_type"] == "AIResponseInvalid"
+    assert failure["item"] == f"write#{broken.id}" and failure["error_type"] == "AIResponseInvalid"
     assert "not valid JSON" in failure["error"]
-    assert job.message == "19 article(s) saved, 1 task(s) failed"
+    assert job.message == (
+        "19 article(s) saved, 19 revised, 19 in review (failing on-page checks), 1 task(s) failed"
+    )
     # 19 articles, 19 tasks completed, the broken one failed with its error.
     contents = {int(c.task_id): c for c in query_account(Content, account.account_id)}
     assert set(contents) == {int(t.id) for t in batch} - {int(broken.id)}
@@ -390,15 +419,15 @@ def test_batch_of_twenty_with_one_malformed_answer(stack, account, fake_openai):
     assert sum(t.status == "completed" for t in statuses.values()) == 19
     failed = statuses[int(broken.id)]
     assert failed.status == "failed" and "not valid JSON" in failed.error
-    item = JobItem.get(f"{account.account_id}#{job.task_id}", str(broken.id))
+    item = JobItem.get(f"{account.account_id}#{job.task_id}", f"write#{broken.id}")
     assert item.status == "failed" and item.error == failure["error"]
     # Nothing else touched: the task outside the batch and every idea are as they were.
     assert get_one(WriterTask, account.account_id, int(bystander.id)).attribute_values == bystander_before
     assert {
         int(i.id): i.attribute_values for i in batch_get(ContentIdea, account.account_id, idea_ids)
     } == ideas_before
-    assert len(fake_openai.requests) == 20
-    # Credits: one per saved article.
+    assert len(writes(fake_openai.requests)) == 20 and len(fake_openai.requests) == 39
+    # Credits: one per saved article (a revision is free).
     assert job.credits == 19
 
 
@@ -454,7 +483,7 @@ def test_api_ideas_tasks_and_content(stack, account, fake_openai):
         title = read_data_block(request.prompt, "IDEA")["title"]
         return FakeReply(content=article(title, tags="a, b"))
 
-    fake_openai.responder = respond
+    fake_openai.responder = revising(respond)
 
     # 4xx first: too many clusters, unknown cluster, no key, empty ids.
     status, body = api("POST", "/v1/planner/clusters/auto_generate_ideas/", key, {"ids": list(range(1, 13))})
@@ -523,7 +552,7 @@ def test_api_ideas_tasks_and_content(stack, account, fake_openai):
     assert status == 200 and len(contents["results"]) == 2 and "html" not in contents["results"][0]
     status, one = api("GET", f"/v1/writer/content/{task_ids[0]}/", key)
     assert status == 200 and one["html"].startswith("<h2>Cold Brew Guide</h2>")
-    assert one["tags"] == ["a", "b"] and one["status"] == "draft" and one["offline_draft"] is False
+    assert one["tags"] == ["a", "b"] and one["status"] == "review" and one["offline_draft"] is False
     assert api("GET", "/v1/writer/content/99999/", key)[0] == 404
 
     # Another account sees none of it.

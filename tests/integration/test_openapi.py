@@ -27,7 +27,16 @@ CHECKED_IN_CONTEXT = {
     "PUT /v1/settings/prompts/{function_name}",
     "POST /v1/planner/keywords/auto_cluster",  # a selection that selects no keyword is a 400
     "POST /v1/planner/keywords",  # a sector of another site is a 400
+    "POST /v1/planner/keywords/import",  # a file's contents (text, a header row) are read in context: a 422
+    "PUT /v1/account/webhook",  # whether a URL may be used depends on what its host resolves to
+    "PUT /v1/planner/sites/{site_id}/wordpress",  # likewise, and WordPress must accept the password
+    "PATCH /v1/planner/sites/{site_id}",  # a domain must be a host name
 }
+
+
+#: Operations whose body is a file of any text: schemathesis' "schema-violating" bodies (an array
+#: serialised as ``[]``) are still a file of one line, which the route reads as a one-keyword list.
+RAW_FILE_BODY = {"POST /v1/planner/keywords/import"}
 
 
 def _document(account_key: str | None = None) -> tuple[int, Any]:
@@ -118,7 +127,7 @@ def test_the_served_api_answers_as_its_document_says(served, account, stack):
 
     with urllib.request.urlopen(f"{served}/v1/openapi.json") as response:
         assert json.loads(response.read())["openapi"] == "3.1.0"
-    from schemathesis.specs.openapi.checks import positive_data_acceptance
+    from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
     schema = schemathesis.openapi.from_url(f"{served}/v1/openapi.json")
     headers = {"Authorization": f"Bearer {account.api_key}"}
@@ -129,6 +138,8 @@ def test_the_served_api_answers_as_its_document_says(served, account, stack):
         operation = result.ok()
         operations += 1
         excluded = [positive_data_acceptance] if operation.label in CHECKED_IN_CONTEXT else []
+        if operation.label in RAW_FILE_BODY:
+            excluded.append(negative_data_rejection)
 
         strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(
             GenerationMode.NEGATIVE

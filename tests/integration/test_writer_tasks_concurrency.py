@@ -1,4 +1,9 @@
-"""Concurrent requests to queue the same ideas: one task per idea, and only its writer says "created"."""
+"""Concurrent requests to queue the same ideas: one task per idea, and only its writer says "created".
+
+The five calls run the service concurrently in threads, as five Lambda instances would run the
+route (the in-process API handler takes one request at a time, as one instance does); then the
+route itself answers a repeat with 200 and the same tasks.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import pytest
 
 from shared.db.models import ContentIdea, WriterTask
 from shared.db.repo import batch_get, query_account
+from shared.services.content_plan import TaskCreation, queue_ideas
 from tests.helpers import api
 from tests.integration.test_ideas_content_flow import COLD_BREW, make_cluster, make_ideas
 
@@ -22,23 +28,23 @@ def test_five_concurrent_requests_create_each_task_once(stack, account):
     )
     barrier = threading.Barrier(5)
 
-    def post(_: int) -> tuple[int, dict]:
+    def queue(_: int) -> TaskCreation:
         barrier.wait()
-        return api("POST", "/v1/writer/tasks/", account.api_key, {"idea_ids": idea_ids})
+        return queue_ideas(account.account_id, idea_ids)
 
     with ThreadPoolExecutor(5) as pool:
-        answers = list(pool.map(post, range(5)))
+        answers = list(pool.map(queue, range(5)))
 
-    assert all(status in (200, 201) for status, _ in answers), answers
-    assert sum(body["created"] for _, body in answers) == 3
+    assert sum(len(a.created) for a in answers) == 3
     tasks = list(query_account(WriterTask, account.account_id))
     assert len(tasks) == 3
     task_ids = {int(t.id) for t in tasks}
-    for status, body in answers:
+    for answer in answers:
         # Every answer lists the same three tasks; what it did not create it reports as existing.
-        assert {t["id"] for t in body["results"]} == task_ids
-        assert len(body["existing"]) == 3 - body["created"]
-        assert status == (201 if body["created"] else 200)
+        assert {int(t.id) for t in answer.tasks} == task_ids
+        assert len(answer.existing) == 3 - len(answer.created)
+    status, body = api("POST", "/v1/writer/tasks/", account.api_key, {"idea_ids": idea_ids})
+    assert status == 200 and body["created"] == 0 and sorted(body["existing"]) == sorted(task_ids)
     ideas = batch_get(ContentIdea, account.account_id, idea_ids)
     assert sorted(int(i.task_id) for i in ideas) == sorted(task_ids)
     assert {i.status for i in ideas} == {"scheduled"}

@@ -219,37 +219,63 @@ def test_isolation_and_limits():
     assert FN.validate({"ids": list(range(1, 52))}, SimpleNamespace(account_id="a"))["valid"] is False
 
 
-def test_aggregate_reports_every_article():
+def test_aggregate_reports_every_article_once_with_its_revision():
+    def result(task_id, title, words, created, status, score, failing, revised=False):
+        return {
+            "count": 1,
+            "tasks_updated": 1,
+            "word_count": words,
+            "task_id": task_id,
+            "title": title,
+            "content_created": created,
+            "status": status,
+            "seo_score": score,
+            "failing_checks": failing,
+            "revised": revised,
+        }
+
     results = [
-        {
-            "count": 1,
-            "tasks_updated": 1,
-            "word_count": 900,
-            "task_id": 5,
-            "title": "A",
-            "content_created": True,
-        },
-        {
-            "count": 1,
-            "tasks_updated": 1,
-            "word_count": 1100,
-            "task_id": 6,
-            "title": "B",
-            "content_created": False,
-        },
+        result(5, "A", 900, True, "review", 75, ["meta_title_length"]),
+        result(6, "B", 1100, False, "draft", 100, []),
+        # the revise stage's result for task 5 comes after the written ones (stage order)
+        result(5, "A, revised", 950, False, "draft", 100, [], revised=True),
     ]
     merged = FN.aggregate(results)
     assert merged == {
         "count": 2,
         "tasks_updated": 2,
-        "word_count": 2000,
+        "word_count": 2050,
+        "revised": 1,
+        "in_review": 0,
         "articles": [
-            {"task_id": 5, "title": "A", "word_count": 900, "content_created": True},
-            {"task_id": 6, "title": "B", "word_count": 1100, "content_created": False},
+            {
+                "task_id": 5,
+                "title": "A, revised",
+                "word_count": 950,
+                "content_created": True,
+                "status": "draft",
+                "seo_score": 100,
+                "failing_checks": [],
+                "revised": True,
+            },
+            {
+                "task_id": 6,
+                "title": "B",
+                "word_count": 1100,
+                "content_created": False,
+                "status": "draft",
+                "seo_score": 100,
+                "failing_checks": [],
+                "revised": False,
+            },
         ],
     }
     assert "task_id" not in merged  # the engine puts the job's task_id there
-    assert FN.done_message({**merged, "items": {"failed": 1}}) == "2 article(s) saved, 1 task(s) failed"
+    assert (
+        FN.done_message({**merged, "items": {"failed": 1}})
+        == "2 article(s) saved, 1 revised, 1 task(s) failed"
+    )
+    assert FN.done_message({**merged, "in_review": 1}).endswith("1 in review (failing on-page checks)")
 
 
 def test_offline_answer_is_a_labelled_draft_from_the_real_keywords():

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from shared.keyword_files import (
+    KEYWORD_HEADERS,
+    MAX_CPC,
+    MAX_KEYWORD_LENGTH,
     ExportError,
     ExportFormat,
     KeywordRow,
@@ -22,6 +25,7 @@ from shared.keyword_files import (
     parse_export,
     parse_number,
     sniff_dialect,
+    split_export,
 )
 
 EXPORTS = Path(__file__).resolve().parent.parent / "data" / "exports"
@@ -248,7 +252,7 @@ def test_bad_rows_are_reported_with_line_and_fix_and_good_rows_kept() -> None:
     errors = {error.row: error.message for error in result.errors}
     assert sorted(errors) == [3, 4, 5, 6, 7, 8, 9, 10]
     assert "keyword is empty" in errors[3]
-    assert "258 characters long" in errors[4] and "at most 200" in errors[4]
+    assert "332 characters long" in errors[4] and f"at most {MAX_KEYWORD_LENGTH}" in errors[4]
     assert errors[5].startswith("'Volume': 'abc' is not a number") and "whole number" in errors[5]
     assert "'-40' is negative" in errors[6]
     assert errors[7].startswith("'Keyword Difficulty': '120' is over 100") and "0 to 100" in errors[7]
@@ -381,7 +385,7 @@ def test_random_garbage_never_raises_anything_but_export_error() -> None:
             continue
         outcomes["parsed"] += 1
         for row in result.rows:
-            assert 0 < len(row.keyword) <= 200
+            assert 0 < len(row.keyword) <= MAX_KEYWORD_LENGTH
             assert row.volume is None or 0 <= row.volume <= 10**12
             assert row.difficulty is None or 0 <= row.difficulty <= 100
     assert outcomes["parsed"] and outcomes["rejected"]
@@ -461,3 +465,89 @@ def test_a_100000_row_export_parses() -> None:
     assert result.errors == [] and result.duplicates == []
     assert result.rows[-1].row == 100_001
     assert result.rows[-1].volume == 99_999 % 90000
+
+
+# ------------------------------------------------------------------------------------ limits
+def test_the_limits_are_the_json_routes() -> None:
+    from shared.api import models
+
+    assert MAX_CPC == models.MAX_CPC
+    text_limit = next(m.max_length for m in models.Text.__metadata__ if getattr(m, "max_length", None))
+    assert text_limit == MAX_KEYWORD_LENGTH
+    result = parse_export(f"Keyword\n{'k' * MAX_KEYWORD_LENGTH}\n{'k' * (MAX_KEYWORD_LENGTH + 1)}\n")
+    assert [len(row.keyword) for row in result.rows] == [MAX_KEYWORD_LENGTH]
+    assert [e.row for e in result.errors] == [3] and f"at most {MAX_KEYWORD_LENGTH}" in result.errors[
+        0
+    ].message
+
+
+def test_cpc_over_the_limit_is_a_row_error() -> None:
+    result = parse_export("Keyword,CPC (USD)\ncheap,1000000\ndear,1000001\n")
+    assert [(row.keyword, row.cpc) for row in result.rows] == [("cheap", 1_000_000.0)]
+    (error,) = result.errors
+    assert (
+        error.row == 3
+        and error.message.startswith("'CPC (USD)': ")
+        and "out of range (at most 1,000,000)" in error.message
+    )
+
+
+def test_a_table_without_keyword_column_names_the_expected_headers() -> None:
+    with pytest.raises(ExportError) as caught:
+        parse_export("Term,Searches\ncoffee,10\ntea,20\n")
+    message = str(caught.value)
+    assert "no keyword column found" in message and "'Term'" in message
+    for header in KEYWORD_HEADERS:
+        assert repr(header.capitalize()) in message
+
+
+# ------------------------------------------------------------------------------------ parts
+def _semrush(rows: int, *, quoted_every: int = 0) -> bytes:
+    lines = ["Keyword,Intent,Volume,Keyword Difficulty,CPC (USD)"]
+    for i in range(rows):
+        quoted = quoted_every and i % quoted_every == 0  # a record over two lines, commas quoted
+        keyword, intent = (f'"keyword, {i}"', '"Commercial,\nInformational"') if quoted else (f"kw {i}", "I")
+        lines.append(f"{keyword},{intent},{100 + i},{i % 100},0.{i % 90 + 10}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_file_within_the_limits_is_one_part_of_its_own_bytes() -> None:
+    data = (EXPORTS / "keyword_planner.csv").read_bytes()
+    (part,) = split_export(data, max_bytes=len(data), max_rows=1000)
+    assert part.data == data and part.offset == 0 and part.rows == 8
+    assert part.content_type == "application/octet-stream"  # UTF-16: API Gateway passes it as binary
+    semrush = (EXPORTS / "semrush_keyword_magic.csv").read_bytes()
+    (part,) = split_export(semrush, max_bytes=len(semrush), max_rows=12)
+    assert (part.data, part.content_type, part.rows) == (semrush, "text/csv; charset=utf-8", 12)
+
+
+def test_parts_repeat_the_header_and_map_rows_back_to_the_file() -> None:
+    data = _semrush(250, quoted_every=7)
+    whole = parse_export(data)
+    parts = split_export(data, max_bytes=2_000, max_rows=40)
+    assert len(parts) > 6
+    rows: list[tuple[int, str, int | None]] = []
+    for part in parts:
+        assert len(part.data) <= 2_000 and part.rows <= 40
+        assert part.data.startswith(b"Keyword,Intent,Volume,Keyword Difficulty,CPC (USD)\n")
+        parsed = parse_export(part.data)
+        assert not parsed.errors and parsed.format is ExportFormat.SEMRUSH
+        rows.extend((part.file_row(r.row), r.keyword, r.volume) for r in parsed.rows)
+    assert rows == [(r.row, r.keyword, r.volume) for r in whole.rows]
+    assert len(rows) == 250
+
+
+def test_parts_of_a_utf16_file_with_title_lines_and_of_a_list() -> None:
+    text = "Keyword Stats\r\nJan 2024\r\nKeyword\tAvg. monthly searches\r\n" + "".join(
+        f"word {i}\t{i}\r\n" for i in range(60)
+    )
+    data = b"\xff\xfe" + text.encode("utf-16-le")
+    parts = split_export(data, max_bytes=300, max_rows=1000)
+    found = [(p.file_row(r.row), r.keyword) for p in parts for r in parse_export(p.data).rows]
+    assert found == [(r.row, r.keyword) for r in parse_export(data).rows]
+    assert all(p.data.decode("utf-8").startswith("Keyword\tAvg.") for p in parts)
+    listing = "".join(f"term {i}\n" for i in range(30)).encode()
+    parts = split_export(listing, max_bytes=1000, max_rows=7)
+    assert [p.rows for p in parts] == [7, 7, 7, 7, 2]
+    found = [(p.file_row(r.row), r.keyword) for p in parts for r in parse_export(p.data).rows]
+    assert found == [(i + 1, f"term {i}") for i in range(30)]

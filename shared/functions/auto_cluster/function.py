@@ -17,7 +17,7 @@ from shared.db.repo import (
 )
 from shared.domain.keyword_selection import Selection, count_selected, first_and_count, select_keywords
 from shared.errors import InputInvalid
-from shared.functions.auto_cluster import prompt_strategy, semantic, semantic_save, strategy
+from shared.functions.auto_cluster import prompt_strategy, scopes, semantic, semantic_save, strategy
 from shared.functions.auto_cluster.offline import cluster_keywords
 from shared.functions.auto_cluster.prompt import DEFAULT_PROMPT, NAMING_PROMPT, PROMPT_TYPE
 from shared.functions.base import MAIN_STAGE, BaseAIFunction, ItemCalls, ProgressReporter, load_model
@@ -54,6 +54,9 @@ class AutoClusterFunction(BaseAIFunction):
 
     def records_saved(self, data: dict[str, Any], result: dict[str, Any]) -> int:
         return len(data.get("keyword_data") or [])
+
+    def claim_refs(self, payload: dict[str, Any], account_id: str) -> list[str]:
+        return scopes.scope_refs(account_id, payload)  # one claim per site/sector scope
 
     def select_batch(self, account_id: str, limit: int) -> list[int]:
         """Keywords without a cluster (the sparse ``unclustered`` index)."""

@@ -14,8 +14,8 @@ from shared.ai.results import extract_json
 from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
 from shared.db.models import Account, Cluster, Keyword
-from shared.db.repo import batch_get, get_one, save_all
-from shared.domain.clusters import get_or_create_cluster, keywords_of_cluster
+from shared.db.repo import allocate_ids, batch_get, get_one, save_all
+from shared.domain.clusters import cluster_name_ref, find_cluster, new_cluster, settle_clusters
 from shared.errors import AIResponseInvalid, InputInvalid
 from shared.functions.base import ProgressReporter
 
@@ -61,6 +61,13 @@ def save_clusters(
     progress_tracker: ProgressReporter | None = None,
     step_tracker: StepTracker | None = None,
 ) -> dict[str, Any]:
+    """Map the job's keywords to the answer's clusters and write them.
+
+    Keywords are written first, then each new cluster with the totals of its keywords (never an
+    empty shell), then the totals of the existing clusters the job changed, from their members.
+    A retried SAVE (``_save_key``) gets the same new ids back, so it overwrites what the first
+    attempt wrote and creates nothing twice.
+    """
     account_id = account.account_id
     keywords = batch_get(Keyword, account_id, [k["id"] for k in original_data["keyword_data"]])
     if not keywords:
@@ -71,12 +78,10 @@ def save_clusters(
     for keyword in keywords:
         by_text.setdefault(normalize(keyword.keyword), []).append(keyword)
 
+    previous = {int(k.id): _int_or_none(k.cluster_id) for k in keywords}
     assigned: dict[int, Keyword] = {}
-    previous_cluster = {int(k.id): _int_or_none(k.cluster_id) for k in keywords}
-    touched: dict[int, Cluster] = {}
-    created = 0
+    plan: list[tuple[dict[str, Any], list[Keyword]]] = []
     skipped_empty: list[str] = []
-    now = iso_now()
     for entry in parsed:
         matches = [
             k
@@ -88,63 +93,70 @@ def save_clusters(
         if not matches:
             skipped_empty.append(entry["name"])
             continue
-        cluster, was_created = get_or_create_cluster(
-            account_id, site_id, sector_id, entry["name"], entry["description"]
-        )
-        created += int(was_created)
-        touched[int(cluster.id)] = cluster
+        plan.append((entry, matches))
         for keyword in matches:
-            keyword.cluster_id = int(cluster.id)
-            keyword.cluster_ref = f"{account_id}#{cluster.id}"
+            assigned[int(keyword.id)] = keyword
+
+    save_key = original_data.get("_save_key")
+    fresh_ids = allocate_ids(
+        account_id, "cluster", len(plan), once_key=f"{save_key}#clusters" if save_key else None
+    )
+    created: dict[int, tuple[dict[str, Any], list[Keyword]]] = {}
+    existing: dict[int, Cluster] = {}
+    by_ref: dict[str, int] = {}
+    now = iso_now()
+    for (entry, matches), fresh_id in zip(plan, fresh_ids, strict=True):
+        ref = cluster_name_ref(account_id, site_id, sector_id, entry["name"])
+        cluster_id = by_ref.get(ref)
+        if cluster_id is None:
+            found = find_cluster(account_id, site_id, sector_id, entry["name"])
+            # A cluster with one of this SAVE's ids was created by an earlier attempt of it.
+            if found is not None and int(found.id) not in fresh_ids:
+                cluster_id = int(found.id)
+                existing[cluster_id] = found
+            else:
+                cluster_id = fresh_id
+                created[cluster_id] = (entry, [])
+            by_ref[ref] = cluster_id
+        if cluster_id in created:
+            created[cluster_id][1].extend(matches)
+        for keyword in matches:
+            keyword.cluster_id = cluster_id
+            keyword.cluster_ref = f"{account_id}#{cluster_id}"
             keyword.status = "mapped"
             keyword.updated_at = now
-            assigned[int(keyword.id)] = keyword
-    save_all(assigned.values())
+    save_all(assigned.values())  # the keywords first: a cluster row never exists without them
 
+    save_all(
+        new_cluster(
+            account_id, cid, site_id, sector_id, entry["name"], members, description=entry["description"]
+        )
+        for cid, (entry, members) in created.items()
+    )
     # Clusters that lost keywords to another cluster need new totals too.
-    for keyword_id, old in previous_cluster.items():
-        if old is not None and keyword_id in assigned and int(old) not in touched:
-            old_cluster = get_one(Cluster, account_id, int(old))
+    for keyword_id, old in previous.items():
+        if old is not None and keyword_id in assigned and old not in created and old not in existing:
+            old_cluster = get_one(Cluster, account_id, old)
             if old_cluster is not None:
-                touched[int(old)] = old_cluster
-    for cluster_id, cluster in touched.items():
-        _recompute(cluster, cluster_id, assigned, previous_cluster)
+                existing[old] = old_cluster
+    removed = settle_clusters(account_id, existing.values(), assigned, previous)
 
     unassigned = [k.keyword for k in keywords if int(k.id) not in assigned]
+    names = {cid: entry["name"] for cid, (entry, _) in created.items()}
+    names.update({cid: c.name for cid, c in existing.items()})
+    mapped = {int(k.cluster_id) for k in assigned.values() if k.cluster_id is not None}
     return {
         "strategy": "prompt",
-        "count": created,
-        "clusters_created": created,
-        "clusters_updated": len(touched) - created,
+        "count": len(created),
+        "clusters_created": len(created),
+        "clusters_updated": len(existing) - len(removed),
+        "clusters_removed": len(removed),
         "keywords_updated": len(assigned),
-        "clusters": [{"id": cid, "name": c.name} for cid, c in touched.items() if cid in _ids(assigned)],
+        "clusters": [{"id": cid, "name": names[cid]} for cid in names if cid in mapped],
         "unassigned_keywords": unassigned,
         "unassigned_count": len(unassigned),
         "empty_clusters_skipped": skipped_empty,
     }
-
-
-def _recompute(
-    cluster: Cluster, cluster_id: int, assigned: dict[int, Keyword], previous: dict[int, int | None]
-) -> None:
-    """Totals from the index, corrected by this job's own writes (GSIs are eventually consistent)."""
-    members = {int(k.id): k for k in keywords_of_cluster(cluster.account_id, cluster_id)}
-    for keyword_id, keyword in assigned.items():
-        if keyword.cluster_id == cluster_id:
-            members[keyword_id] = keyword
-        elif previous.get(keyword_id) == cluster_id:
-            members.pop(keyword_id, None)
-    cluster.update(
-        actions=[
-            Cluster.keywords_count.set(len(members)),
-            Cluster.volume.set(sum(k.volume for k in members.values())),
-            Cluster.updated_at.set(iso_now()),
-        ]
-    )
-
-
-def _ids(assigned: dict[int, Keyword]) -> set[int]:
-    return {int(k.cluster_id) for k in assigned.values() if k.cluster_id is not None}
 
 
 def _int_or_none(value: float | None) -> int | None:

@@ -10,8 +10,8 @@ from shared.ai.results import extract_json
 from shared.db.base import iso_now
 from shared.db.blobs import delete_blobs, get_blob, get_blobs
 from shared.db.models import Cluster, Keyword, scope_ref
-from shared.db.repo import allocate_ids, batch_delete, batch_get, batch_save
-from shared.domain.clusters import cluster_name_ref
+from shared.db.repo import allocate_ids, batch_get, batch_save
+from shared.domain.clusters import cluster_name_ref, new_cluster, settle_clusters
 from shared.errors import InputInvalid
 from shared.functions.auto_cluster.semantic import (
     NAMES_PER_CALL,
@@ -44,7 +44,14 @@ def _scope_names(account_id: str, site_id: int | None, sector_id: int | None) ->
 
 # ---------------------------------------------------------------- cluster SAVE
 def save_clusters(account_id: str, task_id: str, payload: dict[str, Any], blobs: list[str]) -> dict[str, Any]:
-    """Write the clusters and the keywords of the cluster stage; a cluster is created with its keywords."""
+    """Write the keywords and the clusters of the cluster stage; a cluster is created with its keywords.
+
+    The keywords are written first, then each new cluster that has keywords, with their totals,
+    then the totals of the existing clusters the job joined keywords to (or, rebuilding, took
+    keywords from), read from their members. A retried SAVE gets the same new ids
+    (``once_key``) and reads back the keywords the first attempt already mapped, so the totals
+    stay those of the members.
+    """
     raw = get_blob(account_id, task_id, "cluster#result")
     if raw is None:
         raise InputInvalid("the clustering result of this job is missing; run the job again")
@@ -52,52 +59,34 @@ def save_clusters(account_id: str, task_id: str, payload: dict[str, Any], blobs:
     site_id, sector_id = result["scope"]
     tag = result["tag"]
     rows = {int(k.id): k for k in candidates(account_id, payload)}
+    # Keywords an earlier attempt of this SAVE mapped are no longer candidates: read them back.
+    missing = [int(kw) for kw, _, _ in result["assigned"] if int(kw) not in rows]
+    rows.update({int(k.id): k for k in batch_get(Keyword, account_id, missing)})
+    previous: dict[int, int | None] = {
+        kid: int(k.cluster_id) if k.cluster_id is not None else None for kid, k in rows.items()
+    }
     vectors: dict[int, bytes] = {}
     for data in get_blobs(account_id, task_id, blobs).values():
         vectors.update(unpack_vectors(data))
     new = result["clusters"]
     new_ids = allocate_ids(account_id, "cluster", len(new), once_key=f"{task_id}#clusters")
-    names = _scope_names(account_id, site_id, sector_id)
-    old_ids = {int(k.cluster_id) for k in rows.values() if k.cluster_id is not None}
-    if payload.get("recluster"):
-        for cluster_id in old_ids:  # their names are free again: they are rebuilt below
-            names = {n: i for n, i in names.items() if i != cluster_id}
-    taken = set(names)
-    now = iso_now()
-    clusters: dict[int, Cluster] = {}
-    for cluster_id, spec in zip(new_ids, new, strict=True):
-        name = _unique_name(spec["fallback"], taken)
-        clusters[cluster_id] = Cluster(
-            account_id,
-            cluster_id,
-            name=name,
-            name_ref=cluster_name_ref(account_id, site_id, sector_id, name),
-            description="",
-            site_id=site_id,
-            sector_id=sector_id,
-            status="active",
-            pillar_id=new_ids[spec["pillar"]],
-            centroid=base64.b64decode(spec["centroid"]),
-            centroid_tag=tag,
-            samples=spec["samples"],
-            keywords_count=0,
-            volume=0,
-        )
     joined = {int(t) for _, kind, t in result["assigned"] if kind == "e"}
     existing = {int(c.id): c for c in batch_get(Cluster, account_id, list(joined))}
+    members: dict[int, list[Keyword]] = {cid: [] for cid in new_ids}
     changed: list[Keyword] = []
     for keyword_id, kind, target in result["assigned"]:
         keyword = rows.get(int(keyword_id))
-        cluster = clusters.get(new_ids[target]) if kind == "n" else existing.get(int(target))
-        if keyword is None or cluster is None:
+        cluster_id = new_ids[target] if kind == "n" else int(target)
+        if keyword is None or (kind == "e" and cluster_id not in existing):
             continue
-        keyword.cluster_id = int(cluster.id)
+        keyword.cluster_id = cluster_id
         keyword.status = "mapped"
-        cluster.keywords_count = int(cluster.keywords_count or 0) + 1
-        cluster.volume = int(cluster.volume or 0) + keyword.volume
+        if kind == "n":
+            members[cluster_id].append(keyword)
         changed.append(keyword)
     mapped = {int(k.id) for k in changed}
     unassigned = [k for k in rows.values() if int(k.id) not in mapped]
+    now = iso_now()
     for keyword in [*changed, *unassigned]:
         if payload.get("recluster") and int(keyword.id) not in mapped:
             keyword.cluster_id = None
@@ -106,19 +95,27 @@ def save_clusters(account_id: str, task_id: str, payload: dict[str, Any], blobs:
         if vector is not None:
             keyword.embedding, keyword.embedding_tag = vector, tag
         keyword.updated_at = now
-    for cluster in [*clusters.values(), *existing.values()]:
+    batch_save([*changed, *unassigned])  # the keywords first: a cluster row never exists without them
+
+    clusters = _new_clusters(account_id, (site_id, sector_id), tag, payload, new, new_ids, members, previous)
+    for cluster in clusters.values():
         cluster.updated_at = now
-    batch_save([*clusters.values(), *existing.values(), *changed, *unassigned])
-    emptied = (
-        _drop_emptied(account_id, old_ids - set(existing) - set(clusters)) if payload.get("recluster") else 0
-    )
+    batch_save(clusters.values())
+    # Rebuilding: the clusters the keywords left get their totals (or go, when left empty).
+    left = {cid for cid in previous.values() if cid is not None} if payload.get("recluster") else set()
+    settled = [
+        *existing.values(),
+        *batch_get(Cluster, account_id, sorted(left - set(existing) - set(new_ids))),
+    ]
+    written = {int(k.id): k for k in [*changed, *unassigned]}
+    removed = settle_clusters(account_id, settled, written, previous)
     delete_blobs(account_id, task_id, "embed#")
     return {
         "strategy": "semantic",
         "count": len(clusters),
         "clusters_created": len(clusters),
         "clusters_updated": len(existing),
-        "clusters_removed": emptied,
+        "clusters_removed": len(removed),
         "keywords_updated": len(changed),
         "created_ids": list(clusters),
         "pillars": len({c.pillar_id for c in clusters.values()}),
@@ -129,14 +126,43 @@ def save_clusters(account_id: str, task_id: str, payload: dict[str, Any], blobs:
     }
 
 
-def _drop_emptied(account_id: str, cluster_ids: set[int]) -> int:
-    """Delete the rebuilt clusters that kept no keyword: no empty shell is left."""
-    gone = [
-        cid
-        for cid in cluster_ids
-        if next(iter(Keyword.by_cluster.query(f"{account_id}#{cid}", limit=1)), None) is None
-    ]
-    return batch_delete(Cluster, [(account_id, cid) for cid in gone]) if gone else 0
+def _new_clusters(
+    account_id: str,
+    scope: tuple[int | None, int | None],
+    tag: str,
+    payload: dict[str, Any],
+    specs: list[dict[str, Any]],
+    new_ids: list[int],
+    members: dict[int, list[Keyword]],
+    previous: dict[int, int | None],
+) -> dict[int, Cluster]:
+    """The rows of the new clusters that have keywords (named after their fallback until the
+    name stage), with their members' totals."""
+    site_id, sector_id = scope
+    names = _scope_names(account_id, site_id, sector_id)
+    if payload.get("recluster"):  # the rebuilt clusters' names are free again
+        old_ids = {cid for cid in previous.values() if cid is not None}
+        names = {n: i for n, i in names.items() if i not in old_ids}
+    taken = {n for n, i in names.items() if i not in members}  # a retry's own names are free
+    clusters: dict[int, Cluster] = {}
+    for cluster_id, spec in zip(new_ids, specs, strict=True):
+        if not members[cluster_id]:
+            continue  # its keywords are gone: no empty shell
+        hub = new_ids[spec["pillar"]]
+        clusters[cluster_id] = new_cluster(
+            account_id,
+            cluster_id,
+            site_id,
+            sector_id,
+            _unique_name(spec["fallback"], taken),
+            members[cluster_id],
+            description="",
+            pillar_id=hub if members[hub] else cluster_id,
+            centroid=base64.b64decode(spec["centroid"]),
+            centroid_tag=tag,
+            samples=spec["samples"],
+        )
+    return clusters
 
 
 # ---------------------------------------------------------------- name

@@ -11,23 +11,32 @@ The article HTML is sanitised (nh3 allow-list, ``shared.domain.content_html``) b
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from typing import Any
 
 from shared.ai import validators
-from shared.ai.ai_core import extract_json
 from shared.ai.prompts import data_block
 from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
-from shared.db.models import Account, Cluster, Content, ContentIdea, WriterTask
-from shared.db.repo import batch_get, get_one, query_account
-from shared.domain.clusters import keywords_of_cluster
+from shared.db.claim_tables import TASK
+from shared.db.derived import index_key
+from shared.db.models import Account, Content, WriterTask
+from shared.db.repo import get_one, page
 from shared.domain.content_html import count_words, looks_like_html, normalize_content, sanitize_html
 from shared.domain.outline import render_outline, split_list
 from shared.errors import AIResponseInvalid, NotFound
 from shared.functions.base import BaseAIFunction, ProgressReporter
+from shared.functions.generate_content.answer import parse_article
 from shared.functions.generate_content.offline import write_article
+from shared.functions.generate_content.page import finish_page, language_name, load_tasks, siblings_for
 from shared.functions.generate_content.prompt import DEFAULT_PROMPT, PROMPT_TYPE
+from shared.functions.generate_content.revision import (
+    REVISE_STAGE,
+    WRITE_STAGE,
+    article_report,
+    revision_items,
+    revision_prompt,
+)
 
 MAX_TASKS = 50
 CLUSTER_KEYWORDS_LIMIT = 50
@@ -46,7 +55,6 @@ STANDARD_FIELDS = frozenset(
         "categories",
     }
 )
-CONTENT_ALIASES = ("content", "html_content", "html", "article", "body")
 
 
 def _positive_int(value: Any) -> int | None:
@@ -97,17 +105,19 @@ class GenerateContentFunction(BaseAIFunction):
     prompt_tokens = (2000, 0)
     records_per_credit = 1  # one credit per article
     isolate_item_failures = True
+    claim_kind = TASK  # a job claims its writer tasks while it runs
 
     def estimate_calls(self, payload: dict[str, Any]) -> int:
-        return max(1, self.records_requested(payload))  # one call per writer task
+        # One call per writer task, and at most one revision each.
+        return 2 * max(1, self.records_requested(payload))
 
     def estimate_prompt_tokens(self, payload: dict[str, Any]) -> int:
         return self.prompt_tokens[0]
 
     def select_batch(self, account_id: str, limit: int) -> list[int]:
-        """Writer tasks waiting to be written."""
-        tasks = query_account(WriterTask, account_id, filter_condition=(WriterTask.status == "queued"))
-        return [int(t.id) for t in tasks][:limit]
+        """Writer tasks waiting to be written, by id: one Query of the ``by_status`` index."""
+        tasks, _ = page(WriterTask.by_status, index_key(account_id, "queued"), account_id, limit=limit)
+        return [int(t.id) for t in tasks]
 
     # ------------------------------------------------------------ INIT
     def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
@@ -118,63 +128,68 @@ class GenerateContentFunction(BaseAIFunction):
 
     # ------------------------------------------------------------ PREP
     def prepare(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
-        account_id = account.account_id
-        tasks = batch_get(WriterTask, account_id, payload["ids"])
-        idea_ids = [int(t.idea_id) for t in tasks if t.idea_id is not None]
-        cluster_ids = [int(t.cluster_id) for t in tasks if t.cluster_id is not None]
-        ideas = {int(i.id): i for i in batch_get(ContentIdea, account_id, idea_ids)}
-        clusters = {int(c.id): c for c in batch_get(Cluster, account_id, cluster_ids)}
-        cluster_keywords = {
-            cid: [
-                k.keyword
-                for k in sorted(keywords_of_cluster(account_id, cid), key=lambda k: (-k.volume, int(k.id)))
-            ][:CLUSTER_KEYWORDS_LIMIT]
-            for cid in clusters
-        }
-        items = []
-        for task in tasks:
-            idea = ideas.get(int(task.idea_id)) if task.idea_id is not None else None
-            cluster = clusters.get(int(task.cluster_id)) if task.cluster_id is not None else None
-            items.append(
-                {
-                    "task": {
-                        "id": int(task.id),
-                        "title": task.title,
-                        "description": task.description or "",
-                        "keywords": task.keywords or "",
-                        "cluster_id": task.cluster_id,
-                        "idea_id": task.idea_id,
-                        "content_structure": task.content_structure,
-                        "content_type": task.content_type,
-                        "meta_title": task.meta_title,
-                        "meta_description": task.meta_description,
-                    },
-                    "idea": None
-                    if idea is None
-                    else {
-                        "id": int(idea.id),
-                        "title": idea.idea_title,
-                        "description": idea.description or "",
-                        "content_structure": idea.content_structure,
-                        "content_type": idea.content_type,
-                        "estimated_word_count": int(idea.estimated_word_count or 0) or None,
-                        "target_keywords": idea.target_keywords or "",
-                    },
-                    "cluster": None
-                    if cluster is None
-                    else {
-                        "id": int(cluster.id),
-                        "name": cluster.name,
-                        "description": cluster.description or "",
-                        "status": cluster.status,
-                        "keywords": cluster_keywords.get(int(cluster.id), []),
-                    },
-                }
-            )
-        return {"tasks": items}
+        return load_tasks(account.account_id, payload["ids"])
 
     def prep_message(self, data: dict[str, Any]) -> str:
         return "Preparing content idea"
+
+    # ------------------------------------------------------------ stages: write, then revise
+    def stages(self, payload: dict[str, Any]) -> tuple[str, ...]:
+        return (WRITE_STAGE, REVISE_STAGE)
+
+    def stage_prepare(
+        self,
+        stage: str,
+        payload: dict[str, Any],
+        account: Account,
+        earlier: Mapping[str, list[dict[str, Any]]],
+    ) -> dict[str, Any]:
+        if stage == WRITE_STAGE:
+            return self.prepare(payload, account)
+        written = earlier.get(WRITE_STAGE, [])
+        wanted = [int(r["task_id"]) for r in written if r.get("needs_revision")]
+        if not wanted:
+            return {"tasks": []}
+        data = self.prepare({**payload, "ids": wanted}, account)
+        by_task = {int(item["task"]["id"]): item for item in data["tasks"]}
+        return {"tasks": revision_items(account.account_id, written, by_task)}
+
+    def stage_build_prompt(
+        self, stage: str, data: dict[str, Any], account: Account, prompt_override: str | None = None
+    ) -> str:
+        if stage == REVISE_STAGE:
+            return revision_prompt(data)
+        return self.build_prompt(data, account, prompt_override)
+
+    def stage_save_output(
+        self,
+        stage: str,
+        parsed: Any,
+        original_data: dict[str, Any],
+        account: Account,
+        progress_tracker: ProgressReporter | None = None,
+        step_tracker: StepTracker | None = None,
+    ) -> dict[str, Any]:
+        return self.save_article(parsed, original_data, account, step_tracker, revised=stage == REVISE_STAGE)
+
+    def stage_credits_for(self, stage: str, data: dict[str, Any], result: dict[str, Any]) -> int:
+        return 0 if stage == REVISE_STAGE else self.credits_for(data, result)  # a revision is free
+
+    def stage_message(self, stage: str, phase: str, value: Any = None) -> str:
+        if stage != REVISE_STAGE:
+            return super().stage_message(stage, phase, value)
+        if phase == "PREP":
+            count = len((value or {}).get("tasks") or [])
+            if not count:
+                return "No article needs a revision"
+            return f"Revising {count} article(s) that failed on-page checks"
+        if phase == "AI_CALL":
+            return "Revising article against the on-page checks"
+        if phase == "PARSE":
+            return "1 article(s) revised" if value else "0 article(s) revised"
+        if phase == "SAVE":
+            return "Saving revised article"
+        return self.done_message(value)
 
     def split_items(self, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         """One item per task, keyed by the task id."""
@@ -201,7 +216,14 @@ class GenerateContentFunction(BaseAIFunction):
             if cluster
             else None
         )
+        site = data.get("site") or {}
+        related = [{"title": s["title"], "url": s["url"]} for s in siblings_for(data)]
         context = {
+            "LANGUAGE": language_name(site.get("language")),
+            "STYLE_GUIDE": data_block(
+                "STYLE_GUIDE", site.get("style_guide"), "the site's voice, audience, words to avoid"
+            ),
+            "LINKS": data_block("RELATED_ARTICLES", related, "articles of the same topic to link to"),
             "IDEA": data_block("IDEA", {k: v for k, v in idea_fields.items() if v}, "idea"),
             "CLUSTER": data_block("CLUSTER", cluster_fields, "cluster (null: none)"),
             "KEYWORDS": data_block("TARGET_KEYWORDS", split_list(idea["keywords"]), "keywords to cover"),
@@ -216,50 +238,14 @@ class GenerateContentFunction(BaseAIFunction):
         context = idea_context(data)
         if not context["keywords"]:
             context["keywords"] = (data.get("cluster") or {}).get("keywords") or []
+        context["related"] = [{"title": r["title"], "url": r["url"]} for r in siblings_for(data)]
         answer = write_article(context)
         answer["offline_draft"] = True  # kept in Content.metadata: the article was not written by a model
         return answer
 
     # ------------------------------------------------------------ PARSE
     def parse_response(self, response: str, step_tracker: StepTracker | None = None) -> dict[str, Any]:
-        """JSON with a "content" field, or plain text normalised to HTML (seed §4.3).
-
-        An answer that starts like JSON but does not parse is rejected: treating a broken JSON
-        answer as prose would store the model's syntax as the article.
-        """
-        text = (response or "").strip()
-        if not text:
-            raise AIResponseInvalid("the article answer is empty")
-        looks_json = text.startswith("{") or (
-            text.startswith("```") and text[3:].lstrip(" jsonJSON\n").startswith("{")
-        )
-        value: Any = None
-        try:
-            value = json.loads(text)
-        except ValueError:
-            found = extract_json(text) if looks_json or "```" in text else None
-            if looks_json and found is None:
-                raise AIResponseInvalid(
-                    "the article answer looks like JSON but is not valid JSON; nothing was saved"
-                ) from None
-            if looks_json or (isinstance(found, dict) and any(k in found for k in CONTENT_ALIASES)):
-                value = found
-        if value is None:
-            html = normalize_content(text)
-            if not html:
-                raise AIResponseInvalid("the article answer has no text")
-            parsed: dict[str, Any] = {"content": html}
-        elif isinstance(value, dict):
-            content = next(
-                (value[k] for k in CONTENT_ALIASES if isinstance(value.get(k), str) and value[k].strip()),
-                None,
-            )
-            if content is None:
-                raise AIResponseInvalid('the article answer has no "content" text')
-            parsed = {k: v for k, v in value.items() if k not in CONTENT_ALIASES}
-            parsed["content"] = content
-        else:
-            raise AIResponseInvalid(f"the article answer is a JSON {type(value).__name__}, not an object")
+        parsed = parse_article(response)
         if step_tracker is not None:
             step_tracker.add_response_step("PARSE", message=f"article of {len(parsed['content'])} characters")
         return parsed
@@ -280,6 +266,17 @@ class GenerateContentFunction(BaseAIFunction):
         progress_tracker: ProgressReporter | None = None,
         step_tracker: StepTracker | None = None,
     ) -> dict[str, Any]:
+        return self.save_article(parsed, original_data, account, step_tracker)
+
+    def save_article(
+        self,
+        parsed: Any,
+        original_data: dict[str, Any],
+        account: Account,
+        step_tracker: StepTracker | None = None,
+        revised: bool = False,
+    ) -> dict[str, Any]:
+        """Store the article with its on-page checks: ``draft`` when they pass, else ``review``."""
         account_id = account.account_id
         task_id = int(original_data["task"]["id"])
         task = get_one(WriterTask, account_id, task_id)
@@ -307,12 +304,24 @@ class GenerateContentFunction(BaseAIFunction):
         content.title = title
         content.meta_title = meta_title
         content.meta_description = meta_description
-        content.primary_keyword = _text(parsed.get("primary_keyword"))
-        content.secondary_keywords = split_list(parsed.get("secondary_keywords"))
-        content.tags = split_list(parsed.get("tags"))
-        content.categories = split_list(parsed.get("categories"))
-        content.status = "draft"
-        content.metadata = metadata
+        keywords = split_list(original_data["task"].get("keywords") or "")
+        # A revision keeps what its answer leaves out (keywords, tags, the model's extra fields).
+        before = content if revised and not created else None
+        content.primary_keyword = (
+            _text(parsed.get("primary_keyword"))
+            or (before.primary_keyword if before else None)
+            or (keywords[0] if keywords else None)
+        )
+        for name in ("secondary_keywords", "tags", "categories"):
+            value = split_list(parsed.get(name))
+            setattr(content, name, value or (list(getattr(before, name) or []) if before else []))
+        content.metadata = (
+            {**dict(before.metadata or {}), **metadata, "revised": True} if before else metadata
+        )
+        finish_page(content, original_data, now)
+        report = article_report(content, original_data)
+        content.seo = report.as_dict()
+        content.status = "review" if report.failing else "draft"
         content.cluster_id = task.cluster_id
         content.idea_id = task.idea_id
         content.site_id = task.site_id
@@ -327,7 +336,10 @@ class GenerateContentFunction(BaseAIFunction):
             ]
         )
         if step_tracker is not None:
-            step_tracker.add_response_step("SAVE", message=f"task {task_id}: {word_count} words")
+            step_tracker.add_response_step(
+                "SAVE", message=f"task {task_id}: {word_count} words, on-page score {report.score}"
+            )
+        offline = bool(metadata.get("offline_draft"))
         return {
             "count": 1,
             "tasks_updated": 1,
@@ -335,12 +347,21 @@ class GenerateContentFunction(BaseAIFunction):
             "task_id": task_id,
             "title": title,
             "content_created": created,
+            "status": content.status,
+            "seo_score": report.score,
+            "failing_checks": report.failing,
+            "revised": revised,
+            # One revision for a model's article that fails its checks (never for an offline draft).
+            "needs_revision": bool(report.failing) and not revised and not offline,
         }
 
     def on_item_failed(self, item: str, error: str, account: Account) -> None:
         """The task is marked failed with its error; its earlier article (if any) is left as it was."""
+        stage, _, key = item.rpartition("#")
+        if stage == REVISE_STAGE:
+            return  # the written article stays, in review: a failed revision loses nothing
         try:
-            task_id = int(item)
+            task_id = int(key)
         except ValueError:
             return
         task = get_one(WriterTask, account.account_id, task_id)
@@ -355,25 +376,47 @@ class GenerateContentFunction(BaseAIFunction):
         )
 
     def aggregate(self, results: list[dict[str, Any]]) -> dict[str, Any]:
+        """One entry per task: a revision's result replaces the written one (stage order)."""
+        latest: dict[Any, dict[str, Any]] = {}
+        created: dict[Any, bool] = {}
+        for r in results:
+            created[r.get("task_id")] = created.get(r.get("task_id"), False) or bool(r.get("content_created"))
+            latest[r.get("task_id")] = r
         articles = [
             {
-                "task_id": r.get("task_id"),
+                "task_id": task_id,
                 "title": r.get("title"),
                 "word_count": int(r.get("word_count") or 0),
-                "content_created": bool(r.get("content_created")),
+                "content_created": created[task_id],
+                "status": r.get("status"),
+                "seo_score": r.get("seo_score"),
+                "failing_checks": list(r.get("failing_checks") or []),
+                "revised": bool(r.get("revised")),
             }
-            for r in results
+            for task_id, r in latest.items()
         ]
         return {
             "count": len(articles),
             "tasks_updated": len(articles),
             "word_count": sum(a["word_count"] for a in articles),
+            "revised": sum(1 for a in articles if a["revised"]),
+            "in_review": sum(1 for a in articles if a["status"] == "review"),
             "articles": articles,
         }
 
     def done_message(self, result: dict[str, Any]) -> str:
         message = f"{result.get('tasks_updated', 0)} article(s) saved"
-        failed = int((result.get("items") or {}).get("failed") or 0)
-        if failed:
-            message += f", {failed} task(s) failed"
+        if result.get("revised"):
+            message += f", {result['revised']} revised"
+        if result.get("in_review"):
+            message += f", {result['in_review']} in review (failing on-page checks)"
+        items = result.get("items") or {}
+        failed = int(items.get("failed") or 0)
+        revisions = sum(
+            1 for f in items.get("failures") or [] if str(f.get("item", "")).startswith(f"{REVISE_STAGE}#")
+        )
+        if failed - revisions:
+            message += f", {failed - revisions} task(s) failed"
+        if revisions:
+            message += f", {revisions} revision(s) failed (the written article is kept, in review)"
         return message

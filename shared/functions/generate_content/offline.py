@@ -188,6 +188,18 @@ def _expand(
         round_ += 1
 
 
+def _related(related: Sequence[dict]) -> str:
+    """Links to the article's siblings (their titles and planned URLs), when it has any."""
+    links = [
+        f'<li><a href="{html.escape(str(r["url"]), quote=True)}">{html.escape(str(r["title"]))}</a></li>'
+        for r in related[:6]
+        if r.get("url") and r.get("title")
+    ]
+    if not links:
+        return ""
+    return "<h2>Related Articles</h2><p>More on this topic on this site:</p><ul>" + "".join(links) + "</ul>"
+
+
 def _shorten(text: str, limit: int) -> str:
     """Cut at a word boundary so the result is at most ``limit`` characters."""
     text = clean(text)
@@ -247,10 +259,11 @@ def write_article(context: dict) -> dict:
 
     ``context`` carries title, description, outline ("## H2" / "### H3" / "Content Type:" /
     "Details:" lines), keywords (list or comma string), cluster_name, content_type,
-    content_structure and estimated_word_count. The HTML opens by saying it is an offline draft
+    content_structure, estimated_word_count and related (``[{title, url}]``: the sibling articles
+    it links to under "Related Articles"). The HTML opens by saying it is an offline draft
     written without an AI model, follows the outline (or the description's JSON outline, or sections
     built from the keywords), adds a FAQ from question keywords, and aims at the estimated word count
-    (at most 2,000 words). Only h2, h3, p, ul, ol, li, table, thead, tbody, tr, th, td, strong and em
+    (at most 2,000 words). Only h2, h3, p, ul, ol, li, table, thead, tbody, tr, th, td, strong, em and a
     are used, and all input text is escaped.
     """
     title = clean(context.get("title"))
@@ -296,7 +309,7 @@ def write_article(context: dict) -> dict:
         f"keywords of this task ({html.escape(and_list(keywords[:4]))}); review and expand it before "
         f"publishing.</p>"
     )
-    faq = _faq(questions, sections, primary)
+    faq = _faq(questions, sections, primary) + _related(context.get("related") or [])
     _expand(sections, primary, keywords, target - count_words(opening) - count_words(faq), used)
     content = opening + _render(sections) + faq
     return {

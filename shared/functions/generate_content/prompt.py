@@ -13,6 +13,13 @@ Cluster:
 Keywords to cover:
 [IGNY8_KEYWORDS]
 
+Related articles of the site (link to those the text mentions, with their URLs):
+[IGNY8_LINKS]
+
+The site's style guide (null: none):
+[IGNY8_STYLE_GUIDE]
+
+Write the article in [IGNY8_LANGUAGE]: the text, the headings, the meta title and description.
 Write clean HTML (h2, h3, p, ul, ol, li, table, strong, em, a; no html/head/body, no scripts or styles).
 Follow the outline, use the primary keyword naturally in the first paragraph and in headings.
 

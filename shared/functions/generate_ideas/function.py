@@ -15,9 +15,12 @@ from shared.ai.ai_core import extract_json
 from shared.ai.prompts import data_block
 from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
+from shared.db.claim_tables import CLUSTER
+from shared.db.derived import index_key
 from shared.db.models import Account, Cluster, ContentIdea, scope_ref
-from shared.db.repo import allocate_ids, batch_get, query_account, save_all
+from shared.db.repo import allocate_ids, batch_get, save_all
 from shared.domain.clusters import keywords_of_cluster
+from shared.domain.internal_links import slugify, unique_slug
 from shared.domain.outline import join_list
 from shared.errors import AIResponseInvalid, InputInvalid
 from shared.functions.base import BaseAIFunction, ProgressReporter
@@ -57,14 +60,20 @@ def description_text(description: Any) -> str:
     return description if isinstance(description, str) else str(description)
 
 
-def _titles_of_clusters(account_id: str, cluster_ids: set[int], exclude: set[int]) -> set[tuple[int, str]]:
-    """``(cluster id, normalised title)`` of the clusters' stored ideas (one index Query each)."""
+def _titles_of_clusters(
+    account_id: str, cluster_ids: set[int], exclude: set[int]
+) -> tuple[set[tuple[int, str]], set[str]]:
+    """``(cluster id, normalised title)`` of the clusters' stored ideas, and their slugs (one
+    index Query per cluster)."""
     taken: set[tuple[int, str]] = set()
+    slugs: set[str] = set()
     for cluster_id in cluster_ids:
         for idea in ContentIdea.by_cluster.query(f"{account_id}#{cluster_id}"):
             if idea.account_id == account_id and int(idea.id) not in exclude:
                 taken.add((cluster_id, _norm(idea.idea_title)))
-    return taken
+                if idea.slug:
+                    slugs.add(idea.slug)
+    return taken, slugs
 
 
 def _pillar_members(account_id: str, clusters: list[Cluster]) -> dict[int, list[str]]:
@@ -84,6 +93,12 @@ def _pillar_members(account_id: str, clusters: list[Cluster]) -> dict[int, list[
     return members
 
 
+def cluster_has_ideas(account_id: str, cluster_id: int) -> bool:
+    """Whether an idea of the cluster is stored (one Query of the ideas' ``by_cluster`` index)."""
+    ideas = ContentIdea.by_cluster.query(index_key(account_id, cluster_id), limit=1)
+    return next(iter(ideas), None) is not None
+
+
 class GenerateIdeasFunction(BaseAIFunction):
     name = "generate_ideas"
     display_name = "Generate Ideas"
@@ -97,17 +112,24 @@ class GenerateIdeasFunction(BaseAIFunction):
     batch_selector = "clusters_without_ideas"
     prompt_tokens = (700, 300)
     records_per_credit = 1  # one credit per cluster
+    claim_kind = CLUSTER  # a job claims its clusters while it runs
 
     def records_saved(self, data: dict[str, Any], result: dict[str, Any]) -> int:
         return len(data.get("cluster_data") or [])
 
     def select_batch(self, account_id: str, limit: int) -> list[int]:
-        """Active clusters that have no idea yet."""
-        with_ideas = {
-            int(i.keyword_cluster_id) for i in query_account(ContentIdea, account_id) if i.keyword_cluster_id
-        }
-        clusters = query_account(Cluster, account_id, filter_condition=(Cluster.status == "active"))
-        return [int(c.id) for c in clusters if int(c.id) not in with_ideas][:limit]
+        """Active clusters that have no idea yet, by id: a Query of the sparse ``needs_ideas``
+        index, each candidate checked by one Query of the ideas' ``by_cluster`` index; a cluster
+        still marked although it has ideas loses its mark (``has_ideas``) here."""
+        selected: list[int] = []
+        for cluster in Cluster.needs_ideas.query(account_id, page_size=min(max(limit, 10), 500)):
+            if cluster_has_ideas(account_id, int(cluster.id)):
+                cluster.update(actions=[Cluster.has_ideas.set(True)])
+                continue
+            selected.append(int(cluster.id))
+            if len(selected) >= limit:
+                break
+        return selected
 
     # ------------------------------------------------------------ INIT
     def validate_records(self, payload: dict[str, Any], account: Account) -> dict[str, Any]:
@@ -280,8 +302,8 @@ class GenerateIdeasFunction(BaseAIFunction):
         # A re-run adds only new titles: an idea whose title its cluster already has (from an
         # earlier job, or twice in this answer) is skipped. The ideas of this SAVE's own ids (a
         # retried SAVE) are not "earlier": they are overwritten as before.
-        taken = _titles_of_clusters(account_id, {int(c.id) for _, c in matched}, exclude=set(ids))
-        fresh: list[tuple[int, tuple[dict[str, Any], Cluster]]] = []
+        taken, slugs = _titles_of_clusters(account_id, {int(c.id) for _, c in matched}, exclude=set(ids))
+        fresh: list[tuple[int, tuple[dict[str, Any], Cluster], str]] = []
         repeated: list[str] = []
         for idea_id, (idea, cluster) in zip(ids, matched, strict=True):
             key = (int(cluster.id), _norm(idea["title"]))
@@ -289,7 +311,9 @@ class GenerateIdeasFunction(BaseAIFunction):
                 repeated.append(idea["title"])
                 continue
             taken.add(key)
-            fresh.append((idea_id, (idea, cluster)))
+            slug = unique_slug(slugify(idea["title"]), slugs)  # planned URL of the article
+            slugs.add(slug)
+            fresh.append((idea_id, (idea, cluster), slug))
         now = iso_now()
         records = [
             ContentIdea(
@@ -303,15 +327,21 @@ class GenerateIdeasFunction(BaseAIFunction):
                 keyword_cluster_id=int(cluster.id),
                 cluster_ref=f"{account_id}#{cluster.id}",
                 estimated_word_count=int(idea.get("estimated_word_count") or DEFAULT_WORD_COUNT),
+                slug=slug,
                 status="new",
                 site_id=cluster.site_id,
                 sector_id=cluster.sector_id,
                 created_at=now,
                 updated_at=now,
             )
-            for idea_id, (idea, cluster) in fresh
+            for idea_id, (idea, cluster), slug in fresh
         ]
         save_all(records)
+        # The clusters leave the scheduled "needs ideas" selection (its sparse index) now.
+        saved = {int(r.keyword_cluster_id) for r in records}
+        for cluster in clusters:
+            if int(cluster.id) in saved and not cluster.has_ideas:
+                cluster.update(actions=[Cluster.has_ideas.set(True)])
         if step_tracker is not None:
             step_tracker.add_response_step("SAVE", message=f"{len(records)} idea(s) saved")
         return {
