@@ -28,6 +28,7 @@ JOBS_SHOWN = 100
 #: would be unreadable), the table lists at most this many (the keyword export has them all).
 TREEMAP_MAX = 400
 TABLE_MAX = 3000
+ARTICLES_MAX = 1000
 WIDTH, HEIGHT = 1000, 560
 NO_PILLAR_LABEL = "No pillar"
 #: Pillar hues; a pillar's clusters share its hue, in alternating lightness.
@@ -74,6 +75,20 @@ class ClusterLine:
 
 
 @dataclass
+class ArticleLine:
+    """One article's row: its on-page checks and the internal links it holds."""
+
+    task_id: int
+    title: str
+    cluster: str
+    status: str
+    score: int | None
+    failing: list[str]
+    url: str | None
+    links: list[str]
+
+
+@dataclass
 class PlanReport:
     account_name: str
     generated_at: str
@@ -81,6 +96,7 @@ class PlanReport:
     jobs: list[Job]
     keywords_total: int = 0
     ideas_total: int = 0
+    articles: list[ArticleLine] = field(default_factory=list)
 
 
 def gather(account_id: str) -> PlanReport:
@@ -103,10 +119,26 @@ def gather(account_id: str) -> PlanReport:
     for task in WriterTask.query(account_id, attributes_to_get=["account_id", "id", "cluster_id", "status"]):
         if task.cluster_id is not None and int(task.cluster_id) in lines:
             lines[int(task.cluster_id)].tasks[task.status or "queued"] += 1
-    content_fields = ["account_id", "task_id", "cluster_id", "status"]
+    content_fields = ["account_id", "task_id", "cluster_id", "status", "title", "seo", "url", "links"]
+    articles: list[ArticleLine] = []
     for content in Content.query(account_id, attributes_to_get=content_fields):
-        if content.cluster_id is not None and int(content.cluster_id) in lines:
-            lines[int(content.cluster_id)].articles[content.status or "draft"] += 1
+        line = lines.get(int(content.cluster_id)) if content.cluster_id is not None else None
+        if line is not None:
+            line.articles[content.status or "draft"] += 1
+        if len(articles) < ARTICLES_MAX:
+            seo = dict(content.seo or {})
+            articles.append(
+                ArticleLine(
+                    task_id=int(content.task_id),
+                    title=content.title or f"Article {int(content.task_id)}",
+                    cluster=line.cluster.name if line is not None else "",
+                    status=content.status or "draft",
+                    score=seo.get("score"),
+                    failing=[name for name, ok in (seo.get("checks") or {}).items() if not ok],
+                    url=content.url,
+                    links=[str(link.get("url")) for link in content.links or []],
+                )
+            )
     jobs = list(
         Job.by_created.query(
             account_id, scan_index_forward=False, limit=JOBS_SHOWN, attributes_to_get=_JOB_FIELDS
@@ -114,7 +146,7 @@ def gather(account_id: str) -> PlanReport:
     )
     ordered = sorted(lines.values(), key=lambda line: (line.pillar == "", line.pillar, -line.volume))
     name = account.name if account is not None else account_id
-    return PlanReport(name, iso_now(), ordered, jobs, keywords, ideas)
+    return PlanReport(name, iso_now(), ordered, jobs, keywords, ideas, articles)
 
 
 # ---------------------------------------------------------------- the page
@@ -267,6 +299,27 @@ th{background:#eef1f5}td.num{text-align:right;white-space:nowrap}
 """
 
 
+def _article_table(articles: list[ArticleLine]) -> str:
+    """Each article's status, on-page score and failing checks, and the articles it links to:
+    the link map of every cluster, as rows."""
+    if not articles:
+        return '<p class="empty">No articles yet.</p>'
+    titles = {a.url: a.title for a in articles if a.url}
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("Article", "Cluster", "Status", "On-page score", "Failing checks", "Links to")
+    )
+    rows = []
+    for a in sorted(articles, key=lambda a: (a.cluster, a.task_id)):
+        linked = ", ".join(_e(titles.get(url, url)) for url in a.links) or "—"
+        rows.append(
+            f'<tr data-task-id="{a.task_id}"><td class="name">{_e(a.title)}</td><td>{_e(a.cluster)}</td>'
+            f'<td class="status-{_e(a.status)}">{_e(a.status)}</td><td class="num">{_e("—" if a.score is None else a.score)}</td>'
+            f"<td>{_e(', '.join(a.failing) or '—')}</td><td>{linked}</td></tr>"
+        )
+    return f'<table id="articles"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
 def render(report: PlanReport) -> str:
     lines, jobs = report.lines, report.jobs
     pillars = {line.pillar for line in lines if line.pillar}
@@ -297,6 +350,8 @@ def render(report: PlanReport) -> str:
         f"{treemap_svg(lines)}\n"
         "<h2>Clusters</h2>\n"
         f"{_cluster_table(lines)}\n"
+        "<h2>Articles: on-page checks and internal links</h2>\n"
+        f"{_article_table(report.articles)}\n"
         f"<h2>Job history (newest {JOBS_SHOWN})</h2>\n"
         f"{_job_table(jobs)}\n"
         "</body>\n</html>\n"

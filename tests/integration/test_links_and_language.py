@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from local_stack.apigw import call_api, proxy_event
 from shared.ai.prompts import read_data_block
 from shared.db.models import Content, ContentIdea
 from shared.db.repo import allocate_ids, batch_get, save_all
@@ -102,6 +103,14 @@ def test_articles_of_a_cluster_link_to_each_other(stack, account, fake_openai):
     assert status == 200 and len(links["articles"]) == 5
     assert len(links["edges"]) == 20 and all(e["to"] is not None for e in links["edges"])
     assert api("GET", "/v1/planner/clusters/999999/links", key)[0] == 404
+    # The report draws the same map: each article's row lists the articles it links to.
+    response = call_api(proxy_event("GET", "/v1/report", None, {"authorization": f"Bearer {key}"}))
+    page = response["body"]
+    rows = re.findall(r'<tr data-task-id="(\d+)">(.*?)</tr>', page.split('<table id="articles">')[1])
+    assert len(rows) == 5
+    jar = next(row for _, row in rows if ">Cold Brew Jar<" in row)
+    linked = re.findall(r"<td>([^<]*)</td></tr>$", jar + "</tr>")[0].split(", ")
+    assert sorted(linked) == sorted(t.title() for t in TOPICS if t != "cold brew jar")
 
 
 GERMAN_ARTICLE = (
@@ -158,3 +167,18 @@ def test_a_german_site_is_written_and_checked_in_german(stack, account, fake_ope
     assert article_structured_data(html=GERMAN_ARTICLE, title="x", description=None, lang="de")[1][
         "mainEntity"
     ]
+
+
+def test_ideas_for_a_german_site_are_asked_in_german(stack, account, fake_openai):
+    site_id = _site(account.api_key, language="de", style_guide={"audience": "Kaffeeliebhaber"})
+    cluster_id = make_cluster(
+        account.account_id, "Kaltbrühkaffee", [("kaltbrühkaffee", 900)], site_id=site_id
+    )
+    fake_openai.queue_json({"ideas": [{"title": "Kaltbrühkaffee: der Leitfaden", "cluster_id": cluster_id}]})
+    job = run_job(stack, account.account_id, "generate_ideas", {"ids": [cluster_id]})
+    assert job.status == "completed", job.error
+    (request,) = fake_openai.requests
+    assert "Write the titles and outlines in German." in request.prompt
+    assert read_data_block(request.prompt, "STYLE_GUIDE") == {"audience": "Kaffeeliebhaber"}
+    (idea,) = ContentIdea.by_cluster.query(f"{account.account_id}#{cluster_id}")
+    assert idea.slug == "kaltbruhkaffee-der-leitfaden"

@@ -23,12 +23,13 @@ from shared.db.derived import index_key
 from shared.db.models import Account, Content, WriterTask
 from shared.db.repo import get_one, page
 from shared.domain.content_html import count_words, looks_like_html, normalize_content, sanitize_html
+from shared.domain.languages import language_name
 from shared.domain.outline import render_outline, split_list
 from shared.errors import AIResponseInvalid, NotFound
 from shared.functions.base import BaseAIFunction, ProgressReporter
 from shared.functions.generate_content.answer import parse_article
 from shared.functions.generate_content.offline import write_article
-from shared.functions.generate_content.page import finish_page, language_name, load_tasks, siblings_for
+from shared.functions.generate_content.page import finish_page, load_tasks, siblings_for
 from shared.functions.generate_content.prompt import DEFAULT_PROMPT, PROMPT_TYPE
 from shared.functions.generate_content.revision import (
     REVISE_STAGE,

@@ -24,16 +24,6 @@ CLUSTER_KEYWORDS_LIMIT = 50
 #: Siblings one article is told about (the cluster's ideas first, then the pillar's hubs).
 MAX_SIBLINGS = 12
 HUB_STRUCTURES = ("cluster_hub", "pillar_page")
-LANGUAGE_NAMES = {
-    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "nl": "Dutch",
-    "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "da": "Danish", "no": "Norwegian", "nb": "Norwegian",
-    "fi": "Finnish", "cs": "Czech", "tr": "Turkish", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
-}  # fmt: skip
-
-
-def language_name(code: str | None) -> str:
-    primary = (code or "en").split("-")[0].lower()
-    return LANGUAGE_NAMES.get(primary, code or "English")
 
 
 def site_context(site: Site | None) -> dict[str, Any] | None:

@@ -17,10 +17,11 @@ from shared.ai.tracker import StepTracker
 from shared.db.base import iso_now
 from shared.db.claim_tables import CLUSTER
 from shared.db.derived import index_key
-from shared.db.models import Account, Cluster, ContentIdea, scope_ref
+from shared.db.models import Account, Cluster, ContentIdea, Site, scope_ref
 from shared.db.repo import allocate_ids, batch_get, save_all
 from shared.domain.clusters import keywords_of_cluster
 from shared.domain.internal_links import slugify, unique_slug
+from shared.domain.languages import language_name
 from shared.domain.outline import join_list
 from shared.errors import AIResponseInvalid, InputInvalid
 from shared.functions.base import BaseAIFunction, ProgressReporter
@@ -166,7 +167,16 @@ class GenerateIdeasFunction(BaseAIFunction):
                     "pillar_clusters": pillars.get(int(cluster.id), []),
                 }
             )
-        return {"cluster_data": cluster_data}
+        site_ids = sorted({int(c.site_id) for c in clusters if c.site_id is not None})
+        sites = batch_get(Site, account.account_id, site_ids)
+        languages = {(s.language or "en") for s in sites} or {"en"}
+        guides = [s.style_guide for s in sites if s.style_guide]
+        return {
+            "cluster_data": cluster_data,
+            # One job's clusters are of one scope in practice; with several sites, the first's.
+            "language": sorted(languages)[0] if len(languages) == 1 else (sites[0].language or "en"),
+            "style_guide": guides[0] if guides else None,
+        }
 
     def prep_message(self, data: dict[str, Any]) -> str:
         return "Loading cluster keywords"
@@ -175,6 +185,10 @@ class GenerateIdeasFunction(BaseAIFunction):
         clusters = data["cluster_data"]
         # The seed's lines (cluster id, name, description; id, name, keywords) as data blocks.
         context = {
+            "LANGUAGE": language_name(data.get("language")),
+            "STYLE_GUIDE": data_block(
+                "STYLE_GUIDE", data.get("style_guide"), "the site's voice, audience, words to avoid"
+            ),
             "CLUSTERS": data_block(
                 "CLUSTER_DETAILS",
                 [

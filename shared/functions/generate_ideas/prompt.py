@@ -14,6 +14,9 @@ Keywords of each cluster:
 A cluster marked "pillar_hub_of" is the hub of a pillar topic: plan one more idea for it, its
 pillar page (content_structure pillar_page), covering the pillar and linking its clusters.
 
+Write the titles and outlines in [IGNY8_LANGUAGE]. The site's style guide (null: none):
+[IGNY8_STYLE_GUIDE]
+
 For every idea give a title, an outline as the description (an object with "introduction" and
 "sections": [{"heading": "H2", "subsections": [{"subheading": "H3", "content_type": "paragraph|list|table",
 "details": "what to cover"}]}]), content_type (blog_post, article, guide or tutorial),
