@@ -8,7 +8,7 @@ REQS := $(wildcard requirements/*.txt) functions/phase_ai_call/requirements.txt
 STAMP := $(VENV)/.installed-$(shell cat $(REQS) | sha1sum | cut -c1-10)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test lint typecheck pytest unit integration demo api bench clean
+.PHONY: help setup test lint typecheck pytest coverage unit integration demo api bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -36,7 +36,10 @@ lint: setup ## ruff, and the layer contracts of pyproject.toml (import-linter)
 typecheck: setup ## mypy (pydantic plugin)
 	$(PY) -m mypy shared functions local_stack scripts bench igny8_cli
 
-pytest: setup ## All tests, with coverage
+pytest: setup ## All tests (the CI gate; `make coverage` measures coverage, about twice as slow)
+	$(PY) -m pytest -q
+
+coverage: setup ## All tests with line coverage
 	$(PY) -m pytest -q --cov --cov-report=term
 
 unit: setup ## Unit tests only
