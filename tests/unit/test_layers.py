@@ -39,6 +39,7 @@ LAZY_ALLOWED = {
     "markdownify",  # Markdown exports only (BeautifulSoup underneath)
     "boto3",
     "botocore",
+    "aws_lambda_powertools.event_handler.openapi",  # the OpenAPI models: only when the document is built
     "aws_lambda_powertools.utilities.parameters",  # boto3 underneath: the OpenAI key, AI_CALL only
 }
 
